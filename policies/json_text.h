@@ -1,0 +1,23 @@
+// Writing JSON text: error bodies, log lines and CLI output.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace jwt_sidecar::policies {
+
+// Appends `s` as a JSON string literal, quotes included. Control characters are escaped, so
+// the result is always a single line; bytes >= 0x80 are copied as they are.
+void append_json_string(std::string& out, std::string_view s);
+std::string json_string(std::string_view s);
+
+}  // namespace jwt_sidecar::policies
+
+namespace jwt_sidecar::policies {
+
+// `text` re-serialised without insignificant whitespace when it is one valid JSON object
+// (UTF-8, within the nesting limit); nullopt otherwise. For printing decoded token parts.
+std::optional<std::string> minified_json_object(std::string_view text);
+
+}  // namespace jwt_sidecar::policies

@@ -1,0 +1,203 @@
+#include "policies/jws.h"
+
+#include "policies/base64url.h"
+#include "policies/json_internal.h"
+
+namespace jwt_sidecar::policies {
+namespace {
+
+namespace dom = simdjson::dom;
+
+// Decodes a base64url segment into `buffer` followed by simdjson padding; returns its size.
+bool decode_padded(std::string_view segment, std::string& buffer, std::size_t& size) {
+  if (!base64url_decode(segment, buffer)) return false;
+  size = buffer.size();
+  buffer.append(simdjson::SIMDJSON_PADDING, '\0');
+  return true;
+}
+
+bool equals_ignore_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// Header members we act on. Every other member (typ, cty, jwk, jku, x5u, x5c, x5t, ...) is
+// ignored: keys come only from configured sources, never from the token itself.
+Status check_header(dom::object header, Algorithm& alg, bool& has_kid, std::string& kid) {
+  dom::element value;
+  if (header["crit"].get(value) == simdjson::SUCCESS) return Status::crit_unsupported;
+  if (header["b64"].get(value) == simdjson::SUCCESS || header["enc"].get(value) == simdjson::SUCCESS ||
+      header["zip"].get(value) == simdjson::SUCCESS) {
+    return Status::header_parameter_unsupported;
+  }
+  if (header["alg"].get(value) != simdjson::SUCCESS) return Status::alg_missing;
+  std::string_view name;
+  if (value.get(name) != simdjson::SUCCESS) return Status::alg_invalid;
+  if (equals_ignore_case(name, "none")) return Status::alg_none;
+  const auto parsed = algorithm_from_name(name);
+  if (!parsed) return Status::alg_unsupported;
+  alg = *parsed;
+
+  has_kid = false;
+  if (header["kid"].get(value) == simdjson::SUCCESS) {
+    std::string_view k;
+    if (value.get(k) != simdjson::SUCCESS) return Status::kid_invalid;
+    kid.assign(k);
+    has_kid = true;
+  }
+  return Status::ok;
+}
+
+// A NumericDate (RFC 7519 section 2): a JSON number, integer or fraction, 0..kMaxNumericDate.
+bool read_numeric_date(dom::element value, std::optional<double>& out) {
+  double v = 0;
+  switch (value.type()) {
+    case dom::element_type::INT64: {
+      std::int64_t i = 0;
+      if (value.get(i) != simdjson::SUCCESS) return false;
+      v = static_cast<double>(i);
+      break;
+    }
+    case dom::element_type::UINT64: {
+      std::uint64_t u = 0;
+      if (value.get(u) != simdjson::SUCCESS) return false;
+      v = static_cast<double>(u);
+      break;
+    }
+    case dom::element_type::DOUBLE:
+      if (value.get(v) != simdjson::SUCCESS) return false;
+      break;
+    default:
+      return false;
+  }
+  if (!(v >= 0.0 && v <= kMaxNumericDate)) return false;  // also rejects NaN
+  out = v;
+  return true;
+}
+
+void set_shape(Claims& claims, Status status) {
+  if (claims.shape == Status::ok) claims.shape = status;
+}
+
+void extract_claims(dom::object payload, Claims& claims) {
+  claims.clear();
+  dom::element value;
+  if (payload["iss"].get(value) == simdjson::SUCCESS) {
+    std::string_view s;
+    if (value.get(s) == simdjson::SUCCESS) {
+      claims.iss.emplace(s);
+    } else {
+      set_shape(claims, Status::issuer_invalid);
+    }
+  }
+  if (payload["sub"].get(value) == simdjson::SUCCESS) {
+    std::string_view s;
+    if (value.get(s) == simdjson::SUCCESS) claims.sub.emplace(s);
+  }
+  if (payload["aud"].get(value) == simdjson::SUCCESS) {
+    claims.has_aud = true;
+    std::string_view s;
+    dom::array array;
+    if (value.get(s) == simdjson::SUCCESS) {
+      claims.aud.emplace_back(s);
+    } else if (value.get(array) == simdjson::SUCCESS) {
+      for (auto item : array) {
+        if (item.get(s) != simdjson::SUCCESS) {
+          set_shape(claims, Status::audience_invalid);
+          break;
+        }
+        claims.aud.emplace_back(s);
+      }
+    } else {
+      set_shape(claims, Status::audience_invalid);
+    }
+  }
+  struct DateClaim {
+    const char* name;
+    std::optional<double> Claims::*field;
+    Status invalid;
+  };
+  static constexpr DateClaim kDates[] = {{"exp", &Claims::exp, Status::exp_invalid},
+                                         {"nbf", &Claims::nbf, Status::nbf_invalid},
+                                         {"iat", &Claims::iat, Status::iat_invalid}};
+  for (const auto& d : kDates) {
+    if (payload[d.name].get(value) == simdjson::SUCCESS &&
+        !read_numeric_date(value, claims.*d.field)) {
+      set_shape(claims, d.invalid);
+    }
+  }
+}
+
+// Parses a decoded JSON part, requiring an object without duplicate members.
+Status parse_object(dom::parser& parser, std::string_view padded, dom::object& object,
+                    Status invalid_json, Status not_object, Status duplicate) {
+  dom::element root;
+  if (json::parse_padded(parser, padded).get(root) != simdjson::SUCCESS) return invalid_json;
+  if (root.get(object) != simdjson::SUCCESS) return not_object;
+  if (json::has_duplicate_members(root)) return duplicate;
+  return Status::ok;
+}
+
+}  // namespace
+
+Status parse_jws(std::string_view token, PayloadKind kind, ParsedJws& out) {
+  out.signing_input_ = {};
+  out.signature_.clear();
+  out.claims_.clear();
+  out.header_size_ = out.payload_size_ = 0;
+  out.has_kid_ = false;
+  out.kid_.clear();
+
+  const auto dot1 = token.find('.');
+  if (dot1 == std::string_view::npos) return Status::malformed_token;
+  const auto dot2 = token.find('.', dot1 + 1);
+  if (dot2 == std::string_view::npos) return Status::malformed_token;
+  const auto dot3 = token.find('.', dot2 + 1);
+  if (dot3 != std::string_view::npos) {
+    // Five segments is the JWE compact form (RFC 7516 section 7.1); anything else is junk.
+    const auto dot4 = token.find('.', dot3 + 1);
+    if (dot4 != std::string_view::npos && token.find('.', dot4 + 1) == std::string_view::npos) {
+      return Status::encrypted_token_unsupported;
+    }
+    return Status::malformed_token;
+  }
+  const auto header_b64 = token.substr(0, dot1);
+  const auto payload_b64 = token.substr(dot1 + 1, dot2 - dot1 - 1);
+  const auto signature_b64 = token.substr(dot2 + 1);
+  if (header_b64.empty()) return Status::malformed_token;
+
+  if (!decode_padded(header_b64, out.header_, out.header_size_)) return Status::bad_base64url;
+  auto& parser = json::thread_parser();
+  dom::object header;
+  Status s = parse_object(parser, {out.header_.data(), out.header_size_}, header,
+                          Status::header_invalid_json, Status::header_not_object,
+                          Status::header_duplicate_member);
+  if (s != Status::ok) return s;
+  // The header decides before the other segments are looked at, so an unsigned token with an
+  // empty signature is reported as alg_none rather than as malformed.
+  s = check_header(header, out.alg_, out.has_kid_, out.kid_);
+  if (s != Status::ok) return s;
+
+  if (payload_b64.empty() || signature_b64.empty()) return Status::malformed_token;
+  if (!decode_padded(payload_b64, out.payload_, out.payload_size_)) return Status::bad_base64url;
+  if (!base64url_decode(signature_b64, out.signature_)) return Status::bad_base64url;
+
+  if (kind == PayloadKind::jwt_claims) {
+    dom::object payload;
+    s = parse_object(parser, {out.payload_.data(), out.payload_size_}, payload,
+                     Status::payload_invalid_json, Status::payload_not_object,
+                     Status::payload_duplicate_member);
+    if (s != Status::ok) return s;
+    extract_claims(payload, out.claims_);
+  }
+  out.signing_input_ = token.substr(0, dot2);
+  return Status::ok;
+}
+
+}  // namespace jwt_sidecar::policies
