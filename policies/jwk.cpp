@@ -5,6 +5,7 @@
 #include <openssl/err.h>
 
 #include <algorithm>
+#include <atomic>
 #include <array>
 #include <unordered_set>
 
@@ -309,6 +310,8 @@ JwksLoadResult load_jwks(std::string_view text) {
       return result;
     }
     Key key;
+    static std::atomic<std::uint64_t> next_id{1};
+    key.id_ = next_id.fetch_add(1, std::memory_order_relaxed);
     if (const auto reason = builder.build(key); !reason.empty()) {
       result.skipped.push_back({i, std::move(kid), std::string(reason)});
       continue;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +15,8 @@
 #include "policies/openssl_ptr.h"
 
 namespace jwt_sidecar::policies {
+
+struct JwksLoadResult;
 
 enum class KeyType : std::uint8_t { rsa, ec, okp, oct };
 enum class Curve : std::uint8_t { none, p256, p384, p521, ed25519, ed448 };
@@ -31,6 +34,9 @@ class Key {
   std::string_view secret() const { return secret_; }
   // RSA modulus bits; 0 for other types.
   int bits() const { return bits_; }
+  // Unique for the life of the process (never reused, unlike an address): lets per-thread
+  // caches know they hold state for exactly this key.
+  std::uint64_t id() const { return id_; }
 
   // Whether this key may verify a token signed with `alg`: the key's type (and curve) decides
   // the primitive, a pinned "alg" must match, and an HMAC secret must be at least as long as
@@ -44,6 +50,7 @@ class Key {
 
  private:
   friend class KeyBuilder;
+  friend JwksLoadResult load_jwks(std::string_view json);
   KeyType type_ = KeyType::oct;
   Curve curve_ = Curve::none;
   std::optional<std::string> kid_;
@@ -51,6 +58,7 @@ class Key {
   EvpPkeyPtr pkey_;
   std::string secret_;
   int bits_ = 0;
+  std::uint64_t id_ = 0;
 };
 
 // An immutable set of keys with an exact-match index by kid.

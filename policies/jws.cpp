@@ -1,5 +1,6 @@
 #include "policies/jws.h"
 
+#include "policies/ascii.h"
 #include "policies/base64url.h"
 #include "policies/json_internal.h"
 
@@ -16,40 +17,39 @@ bool decode_padded(std::string_view segment, std::string& buffer, std::size_t& s
   return true;
 }
 
-bool equals_ignore_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
-// Header members we act on. Every other member (typ, cty, jwk, jku, x5u, x5c, x5t, ...) is
-// ignored: keys come only from configured sources, never from the token itself.
+// Header members we act on, found in one pass over the object. Every other member (typ, cty,
+// jwk, jku, x5u, x5c, x5t, ...) is ignored: keys come only from configured sources, never
+// from the token itself. Precedence of the verdicts is fixed, whatever the member order.
 Status check_header(dom::object header, Algorithm& alg, bool& has_kid, std::string& kid) {
-  dom::element value;
-  if (header["crit"].get(value) == simdjson::SUCCESS) return Status::crit_unsupported;
-  if (header["b64"].get(value) == simdjson::SUCCESS || header["enc"].get(value) == simdjson::SUCCESS ||
-      header["zip"].get(value) == simdjson::SUCCESS) {
-    return Status::header_parameter_unsupported;
+  bool crit = false, unsupported = false, has_alg = false;
+  dom::element alg_value, kid_value;
+  for (auto field : header) {
+    const std::string_view k = field.key;
+    if (k == "alg") {
+      has_alg = true;
+      alg_value = field.value;
+    } else if (k == "kid") {
+      has_kid = true;
+      kid_value = field.value;
+    } else if (k == "crit") {
+      crit = true;
+    } else if (k == "b64" || k == "enc" || k == "zip") {
+      unsupported = true;
+    }
   }
-  if (header["alg"].get(value) != simdjson::SUCCESS) return Status::alg_missing;
+  if (crit) return Status::crit_unsupported;
+  if (unsupported) return Status::header_parameter_unsupported;
+  if (!has_alg) return Status::alg_missing;
   std::string_view name;
-  if (value.get(name) != simdjson::SUCCESS) return Status::alg_invalid;
+  if (alg_value.get(name) != simdjson::SUCCESS) return Status::alg_invalid;
   if (equals_ignore_case(name, "none")) return Status::alg_none;
   const auto parsed = algorithm_from_name(name);
   if (!parsed) return Status::alg_unsupported;
   alg = *parsed;
-
-  has_kid = false;
-  if (header["kid"].get(value) == simdjson::SUCCESS) {
+  if (has_kid) {
     std::string_view k;
-    if (value.get(k) != simdjson::SUCCESS) return Status::kid_invalid;
+    if (kid_value.get(k) != simdjson::SUCCESS) return Status::kid_invalid;
     kid.assign(k);
-    has_kid = true;
   }
   return Status::ok;
 }
@@ -85,51 +85,48 @@ void set_shape(Claims& claims, Status status) {
   if (claims.shape == Status::ok) claims.shape = status;
 }
 
+void read_audience(dom::element value, Claims& claims) {
+  claims.has_aud = true;
+  std::string_view s;
+  dom::array array;
+  if (value.get(s) == simdjson::SUCCESS) {
+    claims.aud.emplace_back(s);
+  } else if (value.get(array) == simdjson::SUCCESS) {
+    for (auto item : array) {
+      if (item.get(s) != simdjson::SUCCESS) {
+        set_shape(claims, Status::audience_invalid);
+        return;
+      }
+      claims.aud.emplace_back(s);
+    }
+  } else {
+    set_shape(claims, Status::audience_invalid);
+  }
+}
+
+// The registered claims, in one pass over the payload's members.
 void extract_claims(dom::object payload, Claims& claims) {
   claims.clear();
-  dom::element value;
-  if (payload["iss"].get(value) == simdjson::SUCCESS) {
+  for (auto field : payload) {
+    const std::string_view k = field.key;
+    if (k.size() != 3) continue;  // every registered claim name we read has three letters
     std::string_view s;
-    if (value.get(s) == simdjson::SUCCESS) {
-      claims.iss.emplace(s);
-    } else {
-      set_shape(claims, Status::issuer_invalid);
-    }
-  }
-  if (payload["sub"].get(value) == simdjson::SUCCESS) {
-    std::string_view s;
-    if (value.get(s) == simdjson::SUCCESS) claims.sub.emplace(s);
-  }
-  if (payload["aud"].get(value) == simdjson::SUCCESS) {
-    claims.has_aud = true;
-    std::string_view s;
-    dom::array array;
-    if (value.get(s) == simdjson::SUCCESS) {
-      claims.aud.emplace_back(s);
-    } else if (value.get(array) == simdjson::SUCCESS) {
-      for (auto item : array) {
-        if (item.get(s) != simdjson::SUCCESS) {
-          set_shape(claims, Status::audience_invalid);
-          break;
-        }
-        claims.aud.emplace_back(s);
+    if (k == "iss") {
+      if (field.value.get(s) == simdjson::SUCCESS) {
+        claims.iss.emplace(s);
+      } else {
+        set_shape(claims, Status::issuer_invalid);
       }
-    } else {
-      set_shape(claims, Status::audience_invalid);
-    }
-  }
-  struct DateClaim {
-    const char* name;
-    std::optional<double> Claims::*field;
-    Status invalid;
-  };
-  static constexpr DateClaim kDates[] = {{"exp", &Claims::exp, Status::exp_invalid},
-                                         {"nbf", &Claims::nbf, Status::nbf_invalid},
-                                         {"iat", &Claims::iat, Status::iat_invalid}};
-  for (const auto& d : kDates) {
-    if (payload[d.name].get(value) == simdjson::SUCCESS &&
-        !read_numeric_date(value, claims.*d.field)) {
-      set_shape(claims, d.invalid);
+    } else if (k == "sub") {
+      if (field.value.get(s) == simdjson::SUCCESS) claims.sub.emplace(s);
+    } else if (k == "aud") {
+      read_audience(field.value, claims);
+    } else if (k == "exp") {
+      if (!read_numeric_date(field.value, claims.exp)) set_shape(claims, Status::exp_invalid);
+    } else if (k == "nbf") {
+      if (!read_numeric_date(field.value, claims.nbf)) set_shape(claims, Status::nbf_invalid);
+    } else if (k == "iat") {
+      if (!read_numeric_date(field.value, claims.iat)) set_shape(claims, Status::iat_invalid);
     }
   }
 }

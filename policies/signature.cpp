@@ -36,7 +36,15 @@ const Digests& digests() {
 // Per-thread contexts, created on first use and reused for every verification.
 struct ThreadContexts {
   EvpMdCtxPtr md{EVP_MD_CTX_new()};
+  // The key `md` was last initialised with. Re-initialising with the same key reuses its
+  // EVP_PKEY_CTX, saving an allocation and a key copy per verification; another key needs a
+  // reset first (OpenSSL 3 keeps the old key on re-init otherwise). The context holds a
+  // reference to this key, so the pointer cannot be reused by another key meanwhile.
+  const EVP_PKEY* md_key = nullptr;
   std::array<EvpMacCtxPtr, 3> hmac;  // SHA-256, SHA-384, SHA-512, digest set once
+  // Key::id() each HMAC context was last keyed with: the same key re-initialises with a
+  // NULL key, skipping the key schedule (two hash blocks) on every token.
+  std::array<std::uint64_t, 3> hmac_key{};
 
   EVP_MAC_CTX* hmac_for(Algorithm alg) {
     const std::size_t i = alg == Algorithm::HS256 ? 0 : alg == Algorithm::HS384 ? 1 : 2;
@@ -67,14 +75,21 @@ Status fail(Status status) noexcept {
 
 Status verify_hmac(Algorithm alg, const Key& key, std::string_view input,
                    std::string_view signature) noexcept {
-  EVP_MAC_CTX* ctx = thread_contexts().hmac_for(alg);
+  auto& tc = thread_contexts();
+  EVP_MAC_CTX* ctx = tc.hmac_for(alg);
   if (!ctx) return fail(Status::verification_error);
   std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
   std::size_t mac_len = 0;
+  auto& keyed = tc.hmac_key[alg == Algorithm::HS256 ? 0 : alg == Algorithm::HS384 ? 1 : 2];
   const auto secret = key.secret();
-  if (EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(secret.data()), secret.size(),
-                   nullptr) != 1 ||
-      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(input.data()), input.size()) != 1 ||
+  const bool same_key = keyed == key.id() && key.id() != 0;
+  keyed = 0;  // unknown until init succeeds
+  if (EVP_MAC_init(ctx, same_key ? nullptr : reinterpret_cast<const unsigned char*>(secret.data()),
+                   same_key ? 0 : secret.size(), nullptr) != 1) {
+    return fail(Status::verification_error);
+  }
+  keyed = key.id();
+  if (EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(input.data()), input.size()) != 1 ||
       EVP_MAC_final(ctx, mac.data(), &mac_len, mac.size()) != 1) {
     return fail(Status::verification_error);
   }
@@ -106,13 +121,24 @@ Status verify_asymmetric(Algorithm alg, const Key& key, std::string_view input,
     sig = der.data();
   }
 
-  EVP_MD_CTX* ctx = thread_contexts().md.get();
+  auto& tc = thread_contexts();
+  EVP_MD_CTX* ctx = tc.md.get();
   if (!ctx) return fail(Status::verification_error);
-  EVP_MD_CTX_reset(ctx);
+  if (tc.md_key != key.pkey()) {
+    EVP_MD_CTX_reset(ctx);
+    tc.md_key = nullptr;
+  }
   EVP_PKEY_CTX* pctx = nullptr;
   const EVP_MD* md = family == AlgorithmFamily::eddsa ? nullptr : digests().for_alg(alg);
   if (family != AlgorithmFamily::eddsa && !md) return fail(Status::verification_error);
   if (EVP_DigestVerifyInit(ctx, &pctx, md, nullptr, key.pkey()) != 1) {
+    EVP_MD_CTX_reset(ctx);
+    tc.md_key = nullptr;
+    return fail(Status::verification_error);
+  }
+  tc.md_key = key.pkey();
+  if (family == AlgorithmFamily::rsa_pkcs1 &&
+      EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1) {
     return fail(Status::verification_error);
   }
   if (family == AlgorithmFamily::rsa_pss) {

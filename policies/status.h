@@ -41,6 +41,8 @@ enum class Status : std::uint8_t {
   // Keys and signature.
   keys_unavailable,             // the provider's key set has not been loaded yet
   unknown_issuer,               // no configured provider has this "iss"
+  issuer_not_allowed,           // the issuer's provider is not one the route accepts
+  token_source_not_allowed,     // the token came from where its provider does not take tokens
   kid_missing,                  // no "kid" and too many candidate keys to try them all
   key_not_found,                // no key with the token's "kid" (or none fits its "alg")
   key_algorithm_mismatch,       // the "kid" key cannot be used with the token's "alg"

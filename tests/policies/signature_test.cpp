@@ -126,3 +126,45 @@ TEST_CASE("ecdsa_raw_to_der handles leading zeros and high bits", "[signature][e
   REQUIRE(m == 3 + 2 * (2 + 67));
   CHECK(out[1] == 0x81);
 }
+
+TEST_CASE("one thread alternating keys and algorithms keeps no state between calls", "[signature]") {
+  // The per-thread context is reused while the key stays the same: check that switching
+  // algorithm on one RSA key, and switching keys, never lets a signature through wrongly.
+  const auto& rsa = TestKey::shared_rsa();
+  const auto other = TestKey::rsa(2048);
+  const auto a = keys_for(rsa), b = keys_for(other);
+  const Key& ka = a->keys()[0];
+  const Key& kb = b->keys()[0];
+  const auto rs_a = rsa.sign(Algorithm::RS256, kInput), ps_a = rsa.sign(Algorithm::PS256, kInput);
+  const auto rs_b = other.sign(Algorithm::RS256, kInput), ps384_a = rsa.sign(Algorithm::PS384, kInput);
+  for (int round = 0; round < 3; ++round) {
+    CHECK(verify_signature(Algorithm::RS256, ka, kInput, rs_a) == Status::ok);
+    CHECK(verify_signature(Algorithm::PS256, ka, kInput, rs_a) == Status::signature_invalid);
+    CHECK(verify_signature(Algorithm::PS256, ka, kInput, ps_a) == Status::ok);
+    CHECK(verify_signature(Algorithm::RS256, ka, kInput, ps_a) == Status::signature_invalid);
+    CHECK(verify_signature(Algorithm::RS256, kb, kInput, rs_a) == Status::signature_invalid);
+    CHECK(verify_signature(Algorithm::RS256, kb, kInput, rs_b) == Status::ok);
+    CHECK(verify_signature(Algorithm::RS256, ka, kInput, rs_b) == Status::signature_invalid);
+    CHECK(verify_signature(Algorithm::PS384, ka, kInput, ps384_a) == Status::ok);
+    CHECK(verify_signature(Algorithm::PS256, ka, kInput, ps384_a) == Status::signature_invalid);
+    CHECK(verify_signature(Algorithm::RS384, ka, kInput, rsa.sign(Algorithm::RS384, kInput)) == Status::ok);
+  }
+}
+
+TEST_CASE("HMAC keys alternate on one thread without leaking into each other", "[signature]") {
+  const auto k1 = TestKey::oct(std::string(32, '1')), k2 = TestKey::oct(std::string(32, '2'));
+  const auto s1 = keys_for(k1), s2 = keys_for(k2);
+  const auto sig1 = k1.sign(Algorithm::HS256, kInput), sig2 = k2.sign(Algorithm::HS256, kInput);
+  for (int round = 0; round < 3; ++round) {
+    CHECK(verify_signature(Algorithm::HS256, s1->keys()[0], kInput, sig1) == Status::ok);
+    CHECK(verify_signature(Algorithm::HS256, s1->keys()[0], kInput, sig2) == Status::signature_invalid);
+    CHECK(verify_signature(Algorithm::HS256, s2->keys()[0], kInput, sig1) == Status::signature_invalid);
+    CHECK(verify_signature(Algorithm::HS256, s2->keys()[0], kInput, sig2) == Status::ok);
+    CHECK(verify_signature(Algorithm::HS256, s2->keys()[0], kInput, sig2) == Status::ok);
+    CHECK(verify_signature(Algorithm::HS256, s1->keys()[0], kInput, sig1) == Status::ok);
+  }
+  // A reloaded key set holds new Key objects, possibly at the same addresses: ids differ.
+  const auto again = keys_for(k1);
+  CHECK(again->keys()[0].id() != s1->keys()[0].id());
+  CHECK(verify_signature(Algorithm::HS256, again->keys()[0], kInput, sig1) == Status::ok);
+}

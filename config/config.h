@@ -1,0 +1,153 @@
+// The typed configuration (DESIGN.md "Config schema v1"): plain structs, filled and checked by
+// load_config() in config/loader.h. Every element keeps the Mark of where it was written so
+// that later stages (policies/ compiles keys and claims) can report file:line:column too.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace jwt_sidecar::config {
+
+using Duration = std::chrono::milliseconds;
+
+// Where something was written: 1-based line and column, like a compiler message.
+struct Mark {
+  std::string file;
+  int line = 0;
+  int column = 0;
+};
+
+// "file:line:column: message"
+struct ConfigError {
+  Mark mark;
+  std::string message;
+  std::string to_string() const;
+};
+
+// host:port. `host` is an IPv4/IPv6 literal or a name; IPv6 is written [::1]:8080.
+struct Address {
+  std::string host;
+  std::uint16_t port = 0;
+  Mark mark;
+};
+
+// http://host[:port][/base-path] or https://...
+struct Url {
+  std::string scheme;  // "http" or "https"
+  std::string host;
+  std::uint16_t port = 0;  // defaulted from the scheme when absent
+  std::string path;        // "" or a base path starting with "/", no query or fragment
+  std::string text;        // as written
+  Mark mark;
+};
+
+struct TlsFiles {
+  std::string cert_file;
+  std::string key_file;
+  Mark mark;
+};
+
+struct Limits {
+  std::size_t max_header_bytes = 16384;
+  std::size_t max_body_bytes = 10485760;
+  std::size_t max_token_bytes = 8192;
+  Duration header_timeout = std::chrono::seconds(10);
+  Duration idle_timeout = std::chrono::seconds(60);
+  Duration upstream_timeout = std::chrono::seconds(30);
+  Duration drain_timeout = std::chrono::seconds(20);  // SIGTERM: how long in-flight requests get
+};
+
+struct TokenSource {
+  enum class Kind { header, cookie, query };
+  Kind kind = Kind::header;
+  std::string name;  // header name ("Authorization": the Bearer scheme), cookie or parameter
+  Mark mark;
+};
+
+struct Provider {
+  std::string name;
+  std::string issuer;
+  std::vector<std::string> audiences;
+  // Exactly one key source.
+  std::optional<Url> jwks_uri;
+  bool discovery = false;
+  std::optional<std::string> jwks_file;
+  std::optional<std::string> jwks_inline;  // the inline `jwks` re-serialised as JSON text
+  Mark jwks_mark;                          // where the key source was written
+  std::optional<std::string> ca_file;
+  Duration refresh_interval = std::chrono::minutes(10);
+  Duration min_refresh_interval = std::chrono::seconds(30);
+  Duration max_stale = std::chrono::hours(24);
+  // Algorithm names as written; empty means every asymmetric algorithm. Checked against the
+  // supported list by load_config().
+  std::vector<std::string> algorithms;
+  Mark algorithms_mark;
+  Duration clock_skew = std::chrono::seconds(60);
+  bool require_exp = true;
+  std::optional<Duration> max_lifetime;
+  std::vector<TokenSource> token_from;  // defaulted to {header Authorization} when absent
+  bool forward_token = true;
+  std::vector<std::pair<std::string, std::string>> forward_claims;  // claim -> header name
+  std::optional<std::string> forward_payload_header;
+  Mark mark;
+};
+
+enum class AuthMode { none, optional, required, deny };
+
+// A JSON scalar written in YAML: `equals: true`, `equals: 42`, `equals: "x"`.
+struct Scalar {
+  enum class Kind { string, boolean, number, null };
+  Kind kind = Kind::null;
+  std::string string;
+  bool boolean = false;
+  double number = 0;
+};
+
+struct ClaimRequirement {
+  std::string claim;  // dotted path: "realm_access.roles"
+  enum class Op { equals, any, all, present };
+  Op op = Op::present;
+  std::vector<Scalar> values;  // equals: one; any/all: one or more; present: none
+  bool present = true;         // for Op::present: `present: false` requires absence
+  Mark mark;
+};
+
+struct RouteMatch {
+  std::optional<std::string> path;    // exact
+  std::optional<std::string> prefix;  // segment-aware
+  std::vector<std::string> methods;   // upper-case; empty means any
+  std::optional<std::string> host;    // lower-cased, without port
+};
+
+struct Route {
+  std::string name;
+  RouteMatch match;
+  AuthMode auth = AuthMode::required;
+  std::vector<std::string> providers;  // empty means any provider
+  std::vector<ClaimRequirement> claims;
+  std::optional<Url> upstream;         // overrides the top-level upstream
+  Mark mark;
+};
+
+enum class LogLevel { debug, info, warn, error };
+
+struct Config {
+  std::string file;  // the path it was loaded from
+  Address listen;
+  std::optional<TlsFiles> tls;
+  Url upstream;
+  std::optional<Address> admin;
+  unsigned threads = 0;  // 0: one per core
+  std::size_t token_cache_size = 10000;
+  Limits limits;
+  LogLevel log_level = LogLevel::info;
+  bool access_log = true;
+  std::vector<Provider> providers;  // in the order written
+  std::vector<Route> routes;        // first match wins
+};
+
+}  // namespace jwt_sidecar::config

@@ -1,0 +1,217 @@
+// load_config(): the top level of schema v1. The sections live in provider_reader.cpp and
+// route_reader.cpp; the value readers in yaml_reader.cpp and value_readers.cpp.
+#include "config/loader.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <tuple>
+
+#include "config/sections.h"
+#include "config/syntax.h"
+#include "config/yaml_reader.h"
+
+namespace jwt_sidecar::config {
+namespace {
+
+using detail::assign;
+using detail::Entry;
+using detail::Mapping;
+using detail::YamlReader;
+
+// Far above any real config; stops check-config from swallowing a log file by mistake.
+constexpr std::size_t kMaxFileBytes = 4u << 20;
+constexpr std::uint64_t kMaxThreads = 1024;
+
+const std::vector<std::string_view> kTopKeys = {
+    "listen", "tls",    "upstream",  "admin",      "threads",   "token_cache_size",
+    "limits", "log_level", "access_log", "providers", "routes"};
+const std::vector<std::string_view> kLimitKeys = {
+    "max_header_bytes", "max_body_bytes",   "max_token_bytes", "header_timeout",
+    "idle_timeout",     "upstream_timeout", "drain_timeout"};
+const std::vector<std::string_view> kLogLevels = {"debug", "info", "warn", "error"};
+
+std::optional<std::size_t> read_size(YamlReader& reader, const Entry& entry) {
+  const auto text = reader.text(entry);
+  if (!text) return std::nullopt;
+  std::size_t size = 0;
+  if (auto problem = detail::parse_size(*text, size); !problem.empty()) {
+    reader.value_error(entry, entry.label + " " + problem);
+    return std::nullopt;
+  }
+  return size;
+}
+
+void read_limits(YamlReader& reader, const Entry& entry, Limits& limits) {
+  const auto map = reader.mapping(entry, "in 'limits'", kLimitKeys);
+  if (!map) return;
+  const std::pair<std::string_view, std::size_t Limits::*> sizes[] = {
+      {"max_header_bytes", &Limits::max_header_bytes},
+      {"max_body_bytes", &Limits::max_body_bytes},
+      {"max_token_bytes", &Limits::max_token_bytes}};
+  for (const auto& [name, member] : sizes) {
+    if (const auto* field = map->find(name)) assign(limits.*member, read_size(reader, *field));
+  }
+  // A zero drain timeout is a choice (close at once); a zero I/O timeout would fail every request.
+  const std::tuple<std::string_view, Duration Limits::*, bool> timeouts[] = {
+      {"header_timeout", &Limits::header_timeout, false},
+      {"idle_timeout", &Limits::idle_timeout, false},
+      {"upstream_timeout", &Limits::upstream_timeout, false},
+      {"drain_timeout", &Limits::drain_timeout, true}};
+  for (const auto& [name, member, zero_ok] : timeouts) {
+    const auto* field = map->find(name);
+    if (!field) continue;
+    const auto value = reader.duration(*field);
+    if (value && value->count() == 0 && !zero_ok) {
+      reader.value_error(*field, field->label + " must be greater than 0");
+    } else {
+      assign(limits.*member, value);
+    }
+  }
+}
+
+void read_tls(YamlReader& reader, const Entry& entry, std::optional<TlsFiles>& out) {
+  const auto map = reader.mapping(entry, "in 'tls'", {"cert_file", "key_file"});
+  if (!map) return;
+  TlsFiles tls;
+  tls.mark = reader.value_mark(entry);
+  for (const auto& [name, member] : {std::pair{"cert_file", &TlsFiles::cert_file},
+                                     std::pair{"key_file", &TlsFiles::key_file}}) {
+    if (const auto* field = map->find(name)) {
+      assign(tls.*member, reader.text(*field));
+    } else {
+      reader.error(tls.mark, "missing required key " + detail::quote(name) + " in 'tls'");
+    }
+  }
+  out = std::move(tls);
+}
+
+void read_required(YamlReader& reader, const Mapping& map, const Mark& top, Config& config) {
+  if (const auto* listen = map.find("listen")) {
+    assign(config.listen, detail::read_address(reader, *listen, true));
+  } else {
+    reader.error(top, "missing required key 'listen' in the top level");
+  }
+  if (const auto* upstream = map.find("upstream")) {
+    assign(config.upstream, detail::read_url(reader, *upstream));
+  } else {
+    reader.error(top, "missing required key 'upstream' in the top level");
+  }
+}
+
+void read_process(YamlReader& reader, const Mapping& map, Config& config) {
+  if (const auto* admin = map.find("admin")) {
+    assign(config.admin, detail::read_address(reader, *admin, true));
+  }
+  if (const auto* tls = map.find("tls")) read_tls(reader, *tls, config.tls);
+  if (const auto* threads = map.find("threads")) {
+    assign(config.threads, reader.count(*threads, kMaxThreads));
+  }
+  if (const auto* cache = map.find("token_cache_size")) {
+    assign(config.token_cache_size,
+           reader.count(*cache, std::numeric_limits<std::size_t>::max()));
+  }
+  if (const auto* limits = map.find("limits")) read_limits(reader, *limits, config.limits);
+  if (const auto* level = map.find("log_level")) {
+    if (const auto name = reader.choice(*level, kLogLevels)) {
+      config.log_level = *name == "debug"  ? LogLevel::debug
+                         : *name == "info" ? LogLevel::info
+                         : *name == "warn" ? LogLevel::warn
+                                           : LogLevel::error;
+    }
+  }
+  if (const auto* access_log = map.find("access_log")) {
+    assign(config.access_log, reader.flag(*access_log));
+  }
+}
+
+void read_top_level(YamlReader& reader, const YAML::Node& root, Config& config) {
+  if (!root.IsMap() && !root.IsNull()) {
+    reader.error(root, "the top level must be a mapping of settings such as listen, upstream, "
+                       "providers and routes");
+    return;
+  }
+  // An empty file is an empty mapping: it reports what is missing, like any other.
+  Mapping map;
+  if (root.IsMap()) {
+    map = *reader.mapping(Entry{root, root, "the top level"}, "in the top level", kTopKeys);
+  }
+  read_required(reader, map, reader.mark(root), config);
+  read_process(reader, map, config);
+  // Providers before routes whatever the file order: routes refer to providers by name.
+  if (const auto* providers = map.find("providers")) {
+    detail::read_providers(reader, *providers, config.providers);
+  }
+  if (const auto* routes = map.find("routes")) {
+    detail::read_routes(reader, *routes, config.providers, config.routes);
+  }
+}
+
+Mark mark_of(const YAML::Mark& at, const std::string& file) {
+  if (at.is_null()) return Mark{file, 1, 1};
+  return Mark{file, at.line + 1, at.column + 1};
+}
+
+}  // namespace
+
+std::string ConfigError::to_string() const {
+  // Line 0: the file as a whole (unreadable, too large), where a position would mislead.
+  if (mark.line <= 0) return mark.file + ": " + message;
+  return mark.file + ":" + std::to_string(mark.line) + ":" + std::to_string(mark.column) + ": " +
+         message;
+}
+
+LoadResult load_config(std::string_view yaml_text, const std::string& file) {
+  LoadResult result;
+  YamlReader reader(file, result.errors);
+  Config config;
+  config.file = file;
+  try {
+    const auto documents = YAML::LoadAll(std::string(yaml_text));
+    if (documents.size() > 1) {
+      reader.error(documents[1], "a config file holds one YAML document; this is a second one");
+    }
+    read_top_level(reader, documents.empty() ? YAML::Node() : documents.front(), config);
+  } catch (const YAML::Exception& e) {
+    // A syntax error ends parsing, and yaml-cpp's tree cannot be partly trusted after any
+    // other exception either: report it and stop.
+    result.errors.push_back(ConfigError{mark_of(e.mark, file), "YAML syntax error: " + e.msg});
+  }
+  std::stable_sort(result.errors.begin(), result.errors.end(),
+                   [](const ConfigError& a, const ConfigError& b) {
+                     return std::pair(a.mark.line, a.mark.column) <
+                            std::pair(b.mark.line, b.mark.column);
+                   });
+  if (result.errors.empty()) result.config = std::move(config);
+  return result;
+}
+
+LoadResult load_config_file(const std::string& path) {
+  auto whole_file_error = [&](std::string message) {
+    LoadResult result;
+    result.errors.push_back(ConfigError{Mark{path, 0, 0}, std::move(message)});
+    return result;
+  };
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored)) return whole_file_error("is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return whole_file_error(std::string("cannot open: ") + std::strerror(errno));
+  std::string text(kMaxFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) return whole_file_error("cannot read the file");
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxFileBytes) return whole_file_error("the file is larger than 4 MiB");
+  return load_config(text, path);
+}
+
+const std::vector<std::string>& supported_algorithm_names() {
+  static const std::vector<std::string> kNames = {
+      "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256",
+      "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"};
+  return kNames;
+}
+
+}  // namespace jwt_sidecar::config

@@ -1,0 +1,76 @@
+// The value readers shared by the sections (config/sections.h).
+#include <algorithm>
+
+#include "config/sections.h"
+#include "config/syntax.h"
+
+namespace jwt_sidecar::config::detail {
+
+YAML::Node find_member(const YAML::Node& map, std::string_view name) {
+  if (!map.IsMap()) return YAML::Node();
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    if (it->first.IsScalar() && it->first.Scalar() == name) return it->second;
+  }
+  return YAML::Node();
+}
+
+std::optional<Url> read_url(YamlReader& reader, const Entry& entry) {
+  const auto text = reader.text(entry);
+  if (!text) return std::nullopt;
+  Url url;
+  if (auto problem = parse_url(*text, url); !problem.empty()) {
+    reader.value_error(entry, entry.label + " " + problem);
+    return std::nullopt;
+  }
+  url.mark = reader.value_mark(entry);
+  return url;
+}
+
+std::optional<Address> read_address(YamlReader& reader, const Entry& entry,
+                                    bool allow_port_zero) {
+  const auto text = reader.text(entry);
+  if (!text) return std::nullopt;
+  Address address;
+  if (auto problem = parse_address(*text, allow_port_zero, address); !problem.empty()) {
+    reader.value_error(entry, entry.label + " " + problem);
+    return std::nullopt;
+  }
+  address.mark = reader.value_mark(entry);
+  return address;
+}
+
+std::optional<std::string> read_header_name(YamlReader& reader, const Entry& entry,
+                                            HeaderUse use) {
+  auto name = reader.text(entry);
+  if (!name) return std::nullopt;
+  if (!is_http_token(*name)) {
+    reader.value_error(entry, quote(*name) + " is not a valid HTTP header name");
+    return std::nullopt;
+  }
+  if (use == HeaderUse::token_source && is_framing_or_hop_header(*name)) {
+    reader.value_error(entry, "header " + quote(*name) +
+                                  " is a hop-by-hop or framing header and cannot carry a token");
+    return std::nullopt;
+  }
+  if (use == HeaderUse::forwarded && is_reserved_header(*name)) {
+    reader.value_error(entry, "header " + quote(*name) +
+                                  " is managed by the proxy (framing, hop-by-hop, credentials "
+                                  "or X-Forwarded-*) and cannot be set from a token");
+    return std::nullopt;
+  }
+  return name;
+}
+
+bool is_simple_name(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_' || c == '.';
+  });
+}
+
+bool is_claim_path(std::string_view name) {
+  if (name.empty() || name.front() == '.' || name.back() == '.') return false;
+  return name.find("..") == std::string_view::npos;
+}
+
+}  // namespace jwt_sidecar::config::detail

@@ -1,0 +1,28 @@
+// ASCII case handling for protocol text (header names, schemes, host names), where locale-
+// dependent functions would be wrong.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace jwt_sidecar::policies {
+
+constexpr char ascii_lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+constexpr bool equals_ignore_case(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  }
+  return true;
+}
+
+inline std::string ascii_lowered(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = ascii_lower(c);
+  return out;
+}
+
+}  // namespace jwt_sidecar::policies

@@ -1,0 +1,212 @@
+#include "policies/route_table.h"
+
+#include "policies/ascii.h"
+
+#include <limits>
+
+#include "policies/path.h"
+
+namespace jwt_sidecar::policies {
+namespace {
+
+constexpr std::uint32_t kNoRoute = std::numeric_limits<std::uint32_t>::max();
+
+bool method_matches(const CompiledRoute& route, std::string_view method) noexcept {
+  if (route.methods.empty()) return true;
+  for (const auto& m : route.methods) {
+    if (m == method) return true;  // methods are case-sensitive (RFC 9110 9.1)
+  }
+  return false;
+}
+
+// Host names are case-insensitive (RFC 9110 4.2.3); `host_name` has no port or trailing dot.
+bool host_matches(const CompiledRoute& route, std::string_view host_name) noexcept {
+  return !route.host || equals_ignore_case(*route.host, host_name);
+}
+
+bool path_matches(const CompiledRoute& route, std::string_view path) noexcept {
+  switch (route.path_match) {
+    case PathMatch::any:
+      return true;
+    case PathMatch::exact:
+      return route.path == path;
+    case PathMatch::prefix:
+      return prefix_covers(route.path, path);
+  }
+  return false;
+}
+
+// A route path must already be canonical, or no normalised request could ever equal it.
+std::string path_problem(std::string_view key, std::string_view value) {
+  NormalizedTarget n;
+  const TargetError e = normalize_target(value, n);
+  std::string where = "match." + std::string(key) + " \"" + std::string(value) + "\"";
+  if (e != TargetError::none) {
+    return where + " is not a valid path (" + std::string(reason(e)) + ")";
+  }
+  if (n.has_query) return where + " must not contain a query";
+  if (n.match_path != value) {
+    return where + " would never match: write it as \"" + n.match_path + "\"";
+  }
+  return {};
+}
+
+void check_match(const config::Route& route, std::vector<std::string>& problems) {
+  const auto& m = route.match;
+  if (m.path && m.prefix) problems.push_back("match: set path or prefix, not both");
+  if (m.path) {
+    if (auto p = path_problem("path", *m.path); !p.empty()) problems.push_back(std::move(p));
+  }
+  if (m.prefix) {
+    if (auto p = path_problem("prefix", *m.prefix); !p.empty()) problems.push_back(std::move(p));
+  }
+  for (const auto& method : m.methods) {
+    bool valid = !method.empty();
+    for (const char c : method) valid = valid && !(c >= 'a' && c <= 'z') && c > ' ' && c < 0x7F;
+    if (!valid) {
+      problems.push_back("match.methods: \"" + method + "\" must be an upper-case method name");
+    }
+  }
+  if (m.host && host_name_of(*m.host).empty()) problems.push_back("match.host must not be empty");
+}
+
+CompiledRoute compile_route(const config::Route& route, std::size_t index,
+                            ClaimRequirements claims) {
+  CompiledRoute out;
+  out.index = index;
+  out.name = route.name;
+  out.auth = route.auth;
+  out.providers = route.providers;
+  out.claims = std::move(claims);
+  out.upstream = route.upstream;
+  out.mark = route.mark;
+  if (route.match.path) {
+    out.path_match = PathMatch::exact;
+    out.path = *route.match.path;
+  } else if (route.match.prefix) {
+    out.path_match = PathMatch::prefix;
+    out.path = *route.match.prefix;
+  }
+  out.methods = route.match.methods;
+  if (route.match.host) {
+    std::string host(host_name_of(*route.match.host));
+    for (auto& c : host) c = ascii_lower(c);
+    out.host = std::move(host);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view host_name_of(std::string_view host) noexcept {
+  // The port follows the last ":", except inside an IPv6 literal (RFC 3986 3.2.2).
+  const auto colon = host.rfind(':');
+  const auto bracket = host.rfind(']');
+  if (colon != std::string_view::npos &&
+      (bracket == std::string_view::npos || colon > bracket)) {
+    host = host.substr(0, colon);
+  }
+  // "example.test." is the same fully qualified name as "example.test" (RFC 1034 3.1).
+  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  return host;
+}
+
+bool prefix_covers(std::string_view prefix, std::string_view path) noexcept {
+  if (!path.starts_with(prefix)) return false;
+  if (prefix.empty() || prefix.back() == '/') return true;
+  return path.size() == prefix.size() || path[prefix.size()] == '/';
+}
+
+bool CompiledRoute::matches(std::string_view method, std::string_view host_value,
+                            std::string_view match_path) const noexcept {
+  return method_matches(*this, method) && host_matches(*this, host_name_of(host_value)) &&
+         path_matches(*this, match_path);
+}
+
+std::optional<RouteTable> RouteTable::compile(const std::vector<config::Route>& routes,
+                                              std::vector<config::ConfigError>& errors) {
+  RouteTable table;
+  if (routes.size() >= kNoRoute) {
+    errors.push_back({{}, "too many routes"});
+    return std::nullopt;
+  }
+  bool ok = true;
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    std::vector<std::string> problems;
+    check_match(routes[i], problems);
+    for (auto& p : problems) {
+      errors.push_back({routes[i].mark, "route \"" + routes[i].name + "\": " + p});
+    }
+    auto claims = ClaimRequirements::compile(routes[i].claims, errors);
+    if (!problems.empty() || !claims) {
+      ok = false;
+      continue;
+    }
+    table.routes_.push_back(compile_route(routes[i], i, std::move(*claims)));
+  }
+  if (!ok) return std::nullopt;
+  for (const auto& route : table.routes_) table.add_to_index(route);
+  return table;
+}
+
+void RouteTable::add_to_index(const CompiledRoute& route) {
+  const auto index = static_cast<std::uint32_t>(route.index);
+  switch (route.path_match) {
+    case PathMatch::any:
+      any_path_.push_back(index);
+      break;
+    case PathMatch::exact:
+      exact_[route.path].push_back(index);
+      break;
+    case PathMatch::prefix:
+      prefix_[route.path].push_back(index);
+      break;
+  }
+}
+
+// The lowest index in `list` below `best` whose method and host match, else `best`.
+std::uint32_t RouteTable::first_in(const IndexList& list, std::uint32_t best,
+                                   std::string_view method,
+                                   std::string_view host_name) const noexcept {
+  for (const auto i : list) {
+    if (i >= best) break;
+    const auto& route = routes_[i];
+    if (method_matches(route, method) && host_matches(route, host_name)) return i;
+  }
+  return best;
+}
+
+std::uint32_t RouteTable::first_in(const Index& index, std::string_view key, std::uint32_t best,
+                                   std::string_view method,
+                                   std::string_view host_name) const noexcept {
+  const auto it = index.find(key);
+  return it == index.end() ? best : first_in(it->second, best, method, host_name);
+}
+
+const CompiledRoute* RouteTable::match(std::string_view method, std::string_view host,
+                                       std::string_view match_path) const noexcept {
+  const auto host_name = host_name_of(host);
+  std::uint32_t best = first_in(any_path_, kNoRoute, method, host_name);
+  best = first_in(exact_, match_path, best, method, host_name);
+  // Every prefix that covers the path is a piece of it ending at a segment boundary: for each
+  // "/" at i, the prefix without it (i > 0) and the prefix with it; and the whole path.
+  for (std::size_t i = 0; i < match_path.size(); ++i) {
+    if (match_path[i] != '/') continue;
+    if (i > 0) best = first_in(prefix_, match_path.substr(0, i), best, method, host_name);
+    best = first_in(prefix_, match_path.substr(0, i + 1), best, method, host_name);
+  }
+  if (!match_path.empty() && match_path.back() != '/') {
+    best = first_in(prefix_, match_path, best, method, host_name);
+  }
+  return best == kNoRoute ? nullptr : &routes_[best];
+}
+
+const CompiledRoute* RouteTable::match_linear(std::string_view method, std::string_view host,
+                                              std::string_view match_path) const noexcept {
+  for (const auto& route : routes_) {
+    if (route.matches(method, host, match_path)) return &route;
+  }
+  return nullptr;
+}
+
+}  // namespace jwt_sidecar::policies

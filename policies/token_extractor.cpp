@@ -1,0 +1,239 @@
+#include "policies/token_extractor.h"
+
+#include "policies/ascii.h"
+
+namespace jwt_sidecar::policies {
+namespace {
+
+using SourceKind = config::TokenSource::Kind;
+
+bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// RFC 6750 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+bool is_b64token(std::string_view s) noexcept {
+  std::size_t i = 0;
+  for (; i < s.size(); ++i) {
+    const char c = s[i];
+    const bool body = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+    if (!body) break;
+  }
+  if (i == 0) return false;
+  for (; i < s.size(); ++i) {
+    if (s[i] != '=') return false;
+  }
+  return true;
+}
+
+// What one source found: how many non-empty tokens, and the first of them.
+struct Hits {
+  std::size_t count = 0;
+  std::string_view token;
+  bool malformed = false;  // the single hit is a Bearer credential that is not a b64token
+
+  void add(std::string_view t) noexcept {
+    if (t.empty()) return;
+    if (count++ == 0) token = t;
+  }
+};
+
+// "Bearer" followed by at least one space (RFC 7235 2.1 credentials); other schemes: no hit.
+void read_authorization(std::string_view value, Hits& hits) noexcept {
+  value = trim(value);
+  constexpr std::string_view kScheme = "bearer";
+  if (value.size() <= kScheme.size() || value[kScheme.size()] != ' ' ||
+      !equals_ignore_case(value.substr(0, kScheme.size()), kScheme)) {
+    return;
+  }
+  const auto credential = trim(value.substr(kScheme.size()));
+  if (credential.empty()) return;
+  hits.add(credential);
+  hits.malformed = !is_b64token(credential);
+}
+
+Hits from_authorization(std::span<const HeaderField> headers, std::string_view name) noexcept {
+  Hits hits;
+  std::size_t seen = 0;
+  for (const auto& h : headers) {
+    if (!equals_ignore_case(h.name, name)) continue;
+    if (++seen == 1) read_authorization(h.value, hits);
+  }
+  // Two Authorization headers are ambiguous even when one is Basic: refuse, do not pick.
+  if (seen > 1) hits.count = seen;
+  return hits;
+}
+
+Hits from_custom_header(std::span<const HeaderField> headers, std::string_view name) noexcept {
+  Hits hits;
+  for (const auto& h : headers) {
+    if (!equals_ignore_case(h.name, name)) continue;
+    auto value = trim(h.value);
+    if (value.size() > 7 && equals_ignore_case(value.substr(0, 7), "bearer ")) {
+      value = trim(value.substr(7));
+    }
+    hits.add(value);
+  }
+  return hits;
+}
+
+// Calls `visit(name, value)` for every cookie-pair of a Cookie header (RFC 6265 5.4 / 4.2.1).
+template <typename Visit>
+void for_each_cookie(std::string_view header, Visit&& visit) {
+  while (!header.empty()) {
+    const auto semicolon = header.find(';');
+    const auto pair = trim(header.substr(0, semicolon));
+    const auto equals = pair.find('=');
+    if (equals != std::string_view::npos) {
+      visit(pair, trim(pair.substr(0, equals)), trim(pair.substr(equals + 1)));
+    } else if (!pair.empty()) {
+      visit(pair, std::string_view(), std::string_view());
+    }
+    if (semicolon == std::string_view::npos) break;
+    header.remove_prefix(semicolon + 1);
+  }
+}
+
+Hits from_cookie(std::span<const HeaderField> headers, std::string_view name) noexcept {
+  Hits hits;
+  for (const auto& h : headers) {
+    if (!equals_ignore_case(h.name, "cookie")) continue;
+    for_each_cookie(h.value, [&](std::string_view, std::string_view n, std::string_view v) {
+      if (n != name) return;
+      // cookie-value may be wrapped in DQUOTEs (RFC 6265 4.1.1); they are not part of it.
+      if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+      hits.add(v);
+    });
+  }
+  return hits;
+}
+
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+// Decodes one byte of application/x-www-form-urlencoded text at `i`, advancing `i`. A "%"
+// without two hex digits stays a literal "%", as browsers' URLSearchParams reads it.
+char decode_at(std::string_view s, std::size_t& i) noexcept {
+  const char c = s[i++];
+  if (c == '+') return ' ';
+  if (c != '%' || s.size() - i < 2) return c;
+  const int hi = hex_value(s[i]);
+  const int lo = hex_value(s[i + 1]);
+  if (hi < 0 || lo < 0) return c;
+  i += 2;
+  return static_cast<char>(hi * 16 + lo);
+}
+
+bool decoded_equals(std::string_view encoded, std::string_view plain) noexcept {
+  std::size_t i = 0, j = 0;
+  while (i < encoded.size()) {
+    if (j == plain.size() || decode_at(encoded, i) != plain[j++]) return false;
+  }
+  return j == plain.size();
+}
+
+void decode_into(std::string_view encoded, std::string& out) {
+  out.clear();
+  for (std::size_t i = 0; i < encoded.size();) out.push_back(decode_at(encoded, i));
+}
+
+// Calls `visit(pair, name, value)` for every "&"-separated piece of a query, raw.
+template <typename Visit>
+void for_each_param(std::string_view query, Visit&& visit) {
+  for (;;) {
+    const auto amp = query.find('&');
+    const auto pair = query.substr(0, amp);
+    const auto equals = pair.find('=');
+    visit(pair, pair.substr(0, equals),
+          equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1));
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+}
+
+Hits from_query(std::string_view raw_query, std::string_view name, std::string& scratch) noexcept {
+  Hits hits;
+  if (raw_query.empty()) return hits;
+  for_each_param(raw_query, [&](std::string_view, std::string_view n, std::string_view v) {
+    // A non-empty encoded value always decodes to a non-empty one, so only the first
+    // occurrence needs decoding.
+    if (v.empty() || !decoded_equals(n, name)) return;
+    if (hits.count == 0) {
+      decode_into(v, scratch);
+      hits.add(scratch);
+    } else {
+      ++hits.count;
+    }
+  });
+  return hits;
+}
+
+Hits from_source(const config::TokenSource& source, std::span<const HeaderField> headers,
+                 std::string_view raw_query, std::string& scratch) noexcept {
+  switch (source.kind) {
+    case SourceKind::header:
+      if (equals_ignore_case(source.name, "authorization")) {
+        return from_authorization(headers, source.name);
+      }
+      return from_custom_header(headers, source.name);
+    case SourceKind::cookie:
+      return from_cookie(headers, source.name);
+    case SourceKind::query:
+      return from_query(raw_query, source.name, scratch);
+  }
+  return {};
+}
+
+}  // namespace
+
+ExtractResult extract_token(std::span<const HeaderField> headers, std::string_view raw_query,
+                            const std::vector<config::TokenSource>& sources,
+                            std::string& scratch) noexcept {
+  // The loader fills in the default; an empty list here means the same thing.
+  static const std::vector<config::TokenSource> kDefault{
+      {config::TokenSource::Kind::header, "Authorization", {}}};
+  const auto& list = sources.empty() ? kDefault : sources;
+  ExtractResult result;
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const Hits hits = from_source(list[i], headers, raw_query, scratch);
+    if (hits.count == 0) continue;
+    total += hits.count;
+    if (total > 1) return {Status::multiple_tokens, {}, ExtractResult::kNoSource};
+    result = {hits.malformed ? Status::malformed_token : Status::ok, hits.token, i};
+  }
+  return result;
+}
+
+std::string remove_cookie(std::string_view cookie_header, std::string_view name) {
+  std::string out;
+  for_each_cookie(cookie_header, [&](std::string_view pair, std::string_view n, std::string_view) {
+    if (n == name && pair.find('=') != std::string_view::npos) return;
+    if (!out.empty()) out += "; ";
+    out += pair;
+  });
+  return out;
+}
+
+std::string remove_query_param(std::string_view raw_query, std::string_view name) {
+  std::string out;
+  bool first = true;
+  for_each_param(raw_query, [&](std::string_view pair, std::string_view n, std::string_view) {
+    if (decoded_equals(n, name)) return;
+    if (!first) out += '&';
+    out += pair;
+    first = false;
+  });
+  return out;
+}
+
+}  // namespace jwt_sidecar::policies

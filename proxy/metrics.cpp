@@ -1,0 +1,178 @@
+#include "proxy/metrics.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace jwt_sidecar::proxy {
+namespace {
+
+std::string format_double(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+}  // namespace
+
+void append_label(std::string& out, std::string_view name, std::string_view value) {
+  out += name;
+  out += "=\"";
+  for (const char c : value) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '"') {
+      out += "\\\"";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+void Histogram::observe(double seconds) {
+  std::size_t i = 0;
+  while (i < kBounds.size() && seconds > kBounds[i]) ++i;
+  buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+  sum_ns_.fetch_add(static_cast<std::uint64_t>(std::llround(seconds * 1e9)), std::memory_order_relaxed);
+}
+
+void Histogram::render(std::string& out, std::string_view name) const {
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i <= kBounds.size(); ++i) {
+    cumulative += buckets_[i].load(std::memory_order_relaxed);
+    out += name;
+    out += "_bucket{le=\"";
+    out += i < kBounds.size() ? format_double(kBounds[i]) : "+Inf";
+    out += "\"} ";
+    out += std::to_string(cumulative);
+    out += '\n';
+  }
+  out += name;
+  out += "_sum ";
+  out += format_double(static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) / 1e9);
+  out += '\n';
+  out += name;
+  out += "_count ";
+  out += std::to_string(count_.load(std::memory_order_relaxed));
+  out += '\n';
+}
+
+Metrics& Metrics::instance() {
+  static Metrics metrics;
+  return metrics;
+}
+
+void Metrics::add(Counter& counter, std::string labels) {
+  std::lock_guard lock(mu_);
+  ++counter[std::move(labels)];
+}
+
+void Metrics::request(std::string_view route, std::string_view decision, unsigned code,
+                      double seconds) {
+  std::string labels;
+  append_label(labels, "route", route);
+  labels += ',';
+  append_label(labels, "decision", decision);
+  labels += ',';
+  append_label(labels, "code", std::to_string(code));
+  add(requests_, std::move(labels));
+  request_duration_.observe(seconds);
+}
+
+void Metrics::token_rejection(std::string_view provider, std::string_view reason) {
+  std::string labels;
+  append_label(labels, "provider", provider);
+  labels += ',';
+  append_label(labels, "reason", reason);
+  add(rejections_, std::move(labels));
+}
+
+void Metrics::jwks_fetch(std::string_view provider, std::string_view result) {
+  std::string labels;
+  append_label(labels, "provider", provider);
+  labels += ',';
+  append_label(labels, "result", result);
+  add(fetches_, std::move(labels));
+}
+
+void Metrics::config_reload(std::string_view result) {
+  std::string labels;
+  append_label(labels, "result", result);
+  add(reloads_, std::move(labels));
+}
+
+std::uint64_t Metrics::counter_value(std::string_view family, std::string_view labels) const {
+  std::lock_guard lock(mu_);
+  const Counter* c = family == "requests"     ? &requests_
+                     : family == "rejections" ? &rejections_
+                     : family == "fetches"    ? &fetches_
+                                              : &reloads_;
+  const auto it = c->find(labels);
+  return it == c->end() ? 0 : it->second;
+}
+
+void Metrics::render_counter(std::string& out, std::string_view name, std::string_view help,
+                             const Counter& counter) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += " counter\n";
+  for (const auto& [labels, value] : counter) {
+    out += name;
+    out += '{';
+    out += labels;
+    out += "} ";
+    out += std::to_string(value);
+    out += '\n';
+  }
+}
+
+std::string Metrics::render(const std::vector<ProviderGauge>& providers) const {
+  std::string out;
+  out.reserve(4096);
+  {
+    std::lock_guard lock(mu_);
+    render_counter(out, "jwt_sidecar_requests_total", "Requests by route, decision and status code.", requests_);
+    render_counter(out, "jwt_sidecar_token_rejections_total", "Rejected tokens by provider and reason.", rejections_);
+    render_counter(out, "jwt_sidecar_jwks_fetches_total", "JWKS fetches by provider and result.", fetches_);
+    render_counter(out, "jwt_sidecar_config_reloads_total", "Configuration reloads by result.", reloads_);
+  }
+  out += "# HELP jwt_sidecar_jwks_keys Usable keys per provider.\n# TYPE jwt_sidecar_jwks_keys gauge\n";
+  for (const auto& p : providers) {
+    out += "jwt_sidecar_jwks_keys{";
+    append_label(out, "provider", p.provider);
+    out += "} " + std::to_string(p.keys) + "\n";
+  }
+  out += "# HELP jwt_sidecar_jwks_seconds_since_success Seconds since the last good key set per provider.\n"
+         "# TYPE jwt_sidecar_jwks_seconds_since_success gauge\n";
+  for (const auto& p : providers) {
+    if (p.seconds_since_success < 0) continue;
+    out += "jwt_sidecar_jwks_seconds_since_success{";
+    append_label(out, "provider", p.provider);
+    out += "} " + format_double(p.seconds_since_success) + "\n";
+  }
+  out += "# HELP jwt_sidecar_token_cache_hits_total Verified-token cache hits.\n"
+         "# TYPE jwt_sidecar_token_cache_hits_total counter\n"
+         "jwt_sidecar_token_cache_hits_total " + std::to_string(cache_hits_.load()) + "\n";
+  out += "# HELP jwt_sidecar_token_cache_misses_total Verified-token cache misses.\n"
+         "# TYPE jwt_sidecar_token_cache_misses_total counter\n"
+         "jwt_sidecar_token_cache_misses_total " + std::to_string(cache_misses_.load()) + "\n";
+  out += "# HELP jwt_sidecar_request_duration_seconds Time from request header to response end.\n"
+         "# TYPE jwt_sidecar_request_duration_seconds histogram\n";
+  request_duration_.render(out, "jwt_sidecar_request_duration_seconds");
+  out += "# HELP jwt_sidecar_upstream_duration_seconds Time spent waiting on and relaying from the upstream.\n"
+         "# TYPE jwt_sidecar_upstream_duration_seconds histogram\n";
+  upstream_duration_.render(out, "jwt_sidecar_upstream_duration_seconds");
+  out += "# HELP jwt_sidecar_connections_active Open client connections.\n"
+         "# TYPE jwt_sidecar_connections_active gauge\n"
+         "jwt_sidecar_connections_active " + std::to_string(connections_active()) + "\n";
+  return out;
+}
+
+}  // namespace jwt_sidecar::proxy

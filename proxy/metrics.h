@@ -1,0 +1,72 @@
+// Prometheus metrics (DESIGN.md "Metrics"), rendered in the text exposition format 0.0.4.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace jwt_sidecar::proxy {
+
+class Histogram {
+ public:
+  // Upper bounds in seconds, from 100 µs to 30 s.
+  static constexpr std::array<double, 14> kBounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                  0.025,  0.05,    0.1,    0.25,  1,      5,     30};
+  void observe(double seconds);
+  void render(std::string& out, std::string_view name) const;
+
+ private:
+  std::array<std::atomic<std::uint64_t>, kBounds.size() + 1> buckets_{};
+  std::atomic<std::uint64_t> count_{0};
+  std::atomic<std::uint64_t> sum_ns_{0};
+};
+
+class Metrics {
+ public:
+  static Metrics& instance();
+
+  void request(std::string_view route, std::string_view decision, unsigned code, double seconds);
+  void upstream(double seconds) { upstream_duration_.observe(seconds); }
+  void token_rejection(std::string_view provider, std::string_view reason);
+  void jwks_fetch(std::string_view provider, std::string_view result);
+  void config_reload(std::string_view result);
+  void cache_hit() { cache_hits_.fetch_add(1, std::memory_order_relaxed); }
+  void cache_miss() { cache_misses_.fetch_add(1, std::memory_order_relaxed); }
+  void connection_opened() { connections_.fetch_add(1, std::memory_order_relaxed); }
+  void connection_closed() { connections_.fetch_sub(1, std::memory_order_relaxed); }
+  std::int64_t connections_active() const { return connections_.load(std::memory_order_relaxed); }
+
+  // Gauges that belong to other components, passed in when rendering.
+  struct ProviderGauge {
+    std::string provider;
+    std::size_t keys = 0;
+    double seconds_since_success = -1;  // < 0: never fetched
+  };
+  std::string render(const std::vector<ProviderGauge>& providers) const;
+
+  // For tests: the value of one labelled counter, or 0.
+  std::uint64_t counter_value(std::string_view family, std::string_view labels) const;
+
+ private:
+  using Counter = std::map<std::string, std::uint64_t, std::less<>>;
+  void add(Counter& counter, std::string labels);
+  static void render_counter(std::string& out, std::string_view name, std::string_view help,
+                             const Counter& counter);
+
+  mutable std::mutex mu_;
+  Counter requests_, rejections_, fetches_, reloads_;
+  Histogram request_duration_, upstream_duration_;
+  std::atomic<std::uint64_t> cache_hits_{0}, cache_misses_{0};
+  std::atomic<std::int64_t> connections_{0};
+};
+
+// `name="value"` with Prometheus escaping of backslash, quote and newline.
+void append_label(std::string& out, std::string_view name, std::string_view value);
+
+}  // namespace jwt_sidecar::proxy

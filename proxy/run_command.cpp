@@ -1,0 +1,67 @@
+#include <fstream>
+#include <iostream>
+#include <iterator>
+
+#include "config/loader.h"
+#include "policies/json_text.h"
+#include "proxy/commands.h"
+#include "proxy/key_loading.h"
+#include "proxy/log.h"
+#include "proxy/runtime.h"
+#include "proxy/server.h"
+
+namespace jwt_sidecar::proxy {
+namespace {
+
+// Loads and compiles a config; prints every error. Null when there were any.
+std::shared_ptr<const Runtime> load_runtime(const std::string& path, std::ostream& err) {
+  auto loaded = config::load_config_file(path);
+  std::vector<config::ConfigError> errors = std::move(loaded.errors);
+  std::shared_ptr<const Runtime> rt;
+  if (errors.empty() && loaded.config) rt = build_runtime(std::move(*loaded.config), errors);
+  for (const auto& e : errors) err << e.to_string() << "\n";
+  if (!errors.empty()) {
+    err << path << ": " << errors.size() << (errors.size() == 1 ? " error" : " errors") << "\n";
+    return nullptr;
+  }
+  return rt;
+}
+
+}  // namespace
+
+int run_check_config_command(const std::vector<std::string>& args, CliStreams streams) {
+  if (args.size() != 1) {
+    streams.err << "usage: jwt-sidecar check-config FILE\n";
+    return kExitUsage;
+  }
+  const auto rt = load_runtime(args[0], streams.err);
+  if (!rt) return kExitRejected;
+  // Key files are part of the config for a user: report them too.
+  const auto problems = load_static_keys(*rt, /*log=*/false);
+  for (const auto& p : problems) streams.err << p << "\n";
+  if (!problems.empty()) return kExitRejected;
+  streams.out << args[0] << ": ok (" << rt->config.providers.size() << " providers, "
+              << rt->config.routes.size() << " routes)\n";
+  return kExitOk;
+}
+
+int run_proxy_command(const std::string& config_path, CliStreams streams) {
+  const auto rt = load_runtime(config_path, streams.err);
+  if (!rt) return kExitRejected;
+  Logger::instance().configure(rt->config.log_level, rt->config.access_log);
+  load_static_keys(*rt, /*log=*/true);
+  try {
+    Server server(rt);
+    server.start();
+    server.handle_signals();
+    const int code = server.wait();
+    log_info("stopped");
+    return code;
+  } catch (const std::exception& e) {
+    log_error("startup failed", {{"error", e.what()}});
+    streams.err << "jwt-sidecar: " << e.what() << "\n";
+    return kExitRejected;
+  }
+}
+
+}  // namespace jwt_sidecar::proxy

@@ -1,0 +1,34 @@
+// Everything a request needs, built once from a Config and shared read-only by all workers.
+// A reload builds a new Runtime and swaps the pointer; requests in flight keep the old one.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "policies/engine.h"
+#include "proxy/upstream_pool.h"
+
+namespace jwt_sidecar::proxy {
+
+struct Runtime {
+  config::Config config;
+  std::unique_ptr<policies::PolicyEngine> engine;
+  std::vector<UpstreamTarget> upstreams;    // [0] is the top-level upstream
+  std::vector<std::size_t> route_upstream;  // route index -> index into upstreams
+  std::vector<std::string> upstream_paths;  // base path per upstream ("" for none)
+
+  const UpstreamTarget& upstream_for(std::size_t route_index, std::string& base_path) const {
+    const auto i = route_index < route_upstream.size() ? route_upstream[route_index] : 0;
+    base_path = upstream_paths[i];
+    return upstreams[i];
+  }
+};
+
+// Compiles the engine and resolves upstream hosts. Errors (with file:line:column) are appended;
+// returns null when there were any. Blocking: call at startup or reload, never per request.
+std::shared_ptr<const Runtime> build_runtime(config::Config config,
+                                             std::vector<config::ConfigError>& errors);
+
+}  // namespace jwt_sidecar::proxy

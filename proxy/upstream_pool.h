@@ -1,0 +1,52 @@
+// Keep-alive connections to upstreams, one pool per worker thread (each worker runs its own
+// io_context, so no locking). Connections are keyed by "host:port".
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "proxy/net.h"
+
+namespace jwt_sidecar::proxy {
+
+struct UpstreamConnection {
+  explicit UpstreamConnection(net::any_io_executor ex) : stream(ex) {}
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;
+  bool reused = false;  // came from the pool: may have been closed by the upstream meanwhile
+};
+
+// Where to connect; resolved once when the config is loaded.
+struct UpstreamTarget {
+  std::string key;   // "host:port", also the pool key
+  std::string host;  // for logs
+  std::vector<tcp::endpoint> endpoints;
+};
+
+class UpstreamPool {
+ public:
+  explicit UpstreamPool(std::size_t max_idle_per_upstream = 256)
+      : max_idle_(max_idle_per_upstream) {}
+
+  // A pooled connection, or a new one connected within `timeout`. On failure returns null and
+  // sets `timed_out` when the connect timed out (504) rather than failed (502).
+  awaitable<std::unique_ptr<UpstreamConnection>> acquire(const UpstreamTarget& target,
+                                                         std::chrono::milliseconds timeout,
+                                                         bool& timed_out);
+  awaitable<std::unique_ptr<UpstreamConnection>> connect(const UpstreamTarget& target,
+                                                         std::chrono::milliseconds timeout,
+                                                         bool& timed_out);
+  // Returns a connection whose last response was complete and keep-alive.
+  void release(const UpstreamTarget& target, std::unique_ptr<UpstreamConnection> conn);
+  void clear() { idle_.clear(); }
+  std::size_t idle_count() const;
+
+ private:
+  std::size_t max_idle_;
+  std::unordered_map<std::string, std::deque<std::unique_ptr<UpstreamConnection>>> idle_;
+};
+
+}  // namespace jwt_sidecar::proxy

@@ -1,0 +1,59 @@
+// Per-thread state of the data plane: each worker runs one io_context on one thread, so
+// everything here is touched by that thread only (except ServerState, which is shared).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "policies/jws.h"
+#include "policies/path.h"
+#include "policies/token_extractor.h"
+#include "proxy/net.h"
+#include "proxy/runtime.h"
+#include "proxy/upstream_pool.h"
+
+namespace jwt_sidecar::proxy {
+
+struct ServerState {
+  std::atomic<std::shared_ptr<const Runtime>> runtime;
+  std::atomic<bool> draining{false};
+  bool tls = false;  // X-Forwarded-Proto
+};
+
+struct Worker {
+  explicit Worker(ServerState& s) : state(s) {}
+
+  ServerState& state;
+  net::io_context ioc{1};
+  UpstreamPool pool;
+
+  // Scratch reused by every request on this thread.
+  policies::ParsedJws jws;
+  policies::NormalizedTarget target;
+  std::string query_scratch;
+  std::vector<policies::HeaderField> token_headers;
+  std::vector<std::pair<std::string_view, std::string>> claim_headers;
+
+  // Open client connections, for the drain: idle ones are closed at once, busy ones finish.
+  struct Connection {
+    beast::tcp_stream* stream;
+    bool idle;
+  };
+  std::unordered_map<std::uint64_t, Connection> connections;
+  std::uint64_t next_connection_id = 0;
+
+  void close_idle_connections() {
+    for (auto& [id, c] : connections) {
+      if (c.idle) {
+        error_code ec;
+        c.stream->socket().cancel(ec);
+      }
+    }
+  }
+};
+
+}  // namespace jwt_sidecar::proxy

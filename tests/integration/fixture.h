@@ -1,0 +1,92 @@
+// Shared setup for integration tests: a real upstream, a JWKS file, and the real binary.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "tests/support/http_client.h"
+#include "tests/support/process.h"
+#include "tests/support/test_keys.h"
+#include "tests/support/upstream_server.h"
+
+namespace jwt_sidecar::testing {
+
+inline constexpr const char* kIssuer = "https://idp.example.test";
+
+inline std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// An ES256 token from the shared P-256 test key (kid "k1"), valid for an hour unless the
+// claims say otherwise. `extra` is raw JSON members added to the claims.
+inline std::string token(const std::string& extra = R"("scope":"orders:read")",
+                         const std::string& aud = "orders-api") {
+  const auto now = unix_now();
+  std::string claims = std::string(R"({"iss":")") + kIssuer + R"(","aud":")" + aud +
+                       R"(","sub":"alice","email":"alice@example.test","iat":)" + std::to_string(now) +
+                       ",\"exp\":" + std::to_string(now + 3600);
+  if (!extra.empty()) claims += "," + extra;
+  claims += "}";
+  return make_token(TestKey::shared_ec("P-256"), policies::Algorithm::ES256,
+                    R"({"alg":"ES256","kid":"k1","typ":"JWT"})", claims);
+}
+
+// The routes most tests use; `extra_top` and `extra_provider` add YAML at those levels.
+inline std::string standard_config(std::uint16_t upstream_port, const std::string& jwks_path,
+                                   const std::string& extra_top = "",
+                                   const std::string& extra_provider = "",
+                                   const std::string& forward_claims = "{sub: x-user-id, email: x-user-email}") {
+  return "listen: 127.0.0.1:0\n"
+         "admin: 127.0.0.1:0\n"
+         "upstream: http://127.0.0.1:" + std::to_string(upstream_port) + "\n"
+         "threads: 1\n" + extra_top +
+         "providers:\n"
+         "  corp:\n"
+         "    issuer: " + kIssuer + "\n"
+         "    audiences: [orders-api]\n"
+         "    jwks_file: " + jwks_path + "\n"
+         "    forward_claims: " + forward_claims + "\n" + extra_provider +
+         "routes:\n"
+         "  - name: public\n"
+         "    match: {prefix: /public}\n"
+         "    auth: none\n"
+         "  - name: admin\n"
+         "    match: {prefix: /admin}\n"
+         "    auth: deny\n"
+         "  - name: optional\n"
+         "    match: {prefix: /maybe}\n"
+         "    auth: optional\n"
+         "  - name: orders\n"
+         "    match: {prefix: /orders}\n"
+         "    claims:\n"
+         "      scope: {all: [orders:read]}\n"
+         "  - name: download\n"
+         "    match: {prefix: /download}\n"
+         "  - name: chunked\n"
+         "    match: {prefix: /chunked}\n"
+         "  - name: slow\n"
+         "    match: {prefix: /slow}\n"
+         "  - name: ws\n"
+         "    match: {path: /ws}\n";
+}
+
+struct ProxyFixture {
+  explicit ProxyFixture(const std::string& extra_top = "", const std::string& extra_provider = "",
+                        const std::string& forward_claims = "{sub: x-user-id, email: x-user-email}")
+      : jwks_path(dir.write("jwks.json", jwks_of({TestKey::shared_ec("P-256").jwk("k1")}))),
+        proxy(standard_config(upstream.port(), jwks_path, extra_top, extra_provider, forward_claims)) {}
+
+  std::uint16_t port() const { return proxy.port(); }
+
+  TempDir dir;
+  UpstreamServer upstream;
+  std::string jwks_path;
+  ProxyProcess proxy;
+};
+
+inline std::string bearer(const std::string& t) { return "Bearer " + t; }
+
+}  // namespace jwt_sidecar::testing

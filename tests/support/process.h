@@ -1,0 +1,82 @@
+// Starts the real jwt-sidecar binary for integration tests, reads its log lines, and stops it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace jwt_sidecar::testing {
+
+class Process {
+ public:
+  // Starts `binary args...` with stdout and stderr captured through pipes.
+  Process(const std::string& binary, const std::vector<std::string>& args);
+  ~Process();  // SIGKILL if still running
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  // The next stdout line containing `needle`, waiting at most `timeout`; every line read is
+  // kept in stdout_lines(). nullopt on timeout or EOF.
+  std::optional<std::string> wait_for_line(const std::string& needle,
+                                           std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  // Reads what is available now, without blocking.
+  void drain_output();
+  const std::vector<std::string>& stdout_lines() const { return lines_; }
+  std::string stderr_text();
+
+  // SIGTERM (or another signal) and wait for exit; returns the exit status, or -1 on timeout.
+  int stop(int signo, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  void signal(int signo);
+  // Waits for exit without signalling.
+  int wait(std::chrono::milliseconds timeout);
+  pid_t pid() const { return pid_; }
+  bool running();
+
+ private:
+  bool read_some(int fd, std::string& buffer, std::chrono::milliseconds timeout);
+  pid_t pid_ = -1;
+  int out_fd_ = -1, err_fd_ = -1;
+  std::string out_buf_, err_buf_;
+  std::vector<std::string> lines_;
+  std::size_t consumed_lines_ = 0;
+  int status_ = -1;
+  bool exited_ = false;
+};
+
+// A proxy process started from a YAML config written to a temporary file.
+class ProxyProcess {
+ public:
+  explicit ProxyProcess(const std::string& yaml);
+  ~ProxyProcess();
+  std::uint16_t port() const { return port_; }
+  std::uint16_t admin_port() const { return admin_port_; }
+  Process& process() { return *process_; }
+  const std::string& config_path() const { return config_path_; }
+
+ private:
+  std::string dir_, config_path_;
+  std::unique_ptr<Process> process_;
+  std::uint16_t port_ = 0, admin_port_ = 0;
+};
+
+// A temporary directory removed with the object.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string write(const std::string& name, const std::string& content) const;
+
+ private:
+  std::string path_;
+};
+
+std::string binary_path();  // JWT_SIDECAR_BINARY
+std::string test_data(const std::string& relative);
+
+}  // namespace jwt_sidecar::testing
