@@ -54,8 +54,9 @@ void check_hmac_key(YamlReader& reader, const YAML::Node& key, const Provider& p
 void read_inline_jwks(YamlReader& reader, const Entry& entry, Provider& provider) {
   const auto keys = find_member(entry.value, "keys");
   if (!keys.IsSequence()) {
-    reader.value_error(entry, "'jwks' must be a JWK Set: a mapping with a 'keys' list (JSON is "
-                              "YAML too, so a JSON object can be pasted unquoted)");
+    reader.value_error(entry,
+                       "'jwks' must be a JWK Set: a mapping with a 'keys' list (JSON is "
+                       "YAML too, so a JSON object can be pasted unquoted)");
     return;
   }
   std::string json;

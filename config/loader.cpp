@@ -1,5 +1,6 @@
-// load_config(): the top level of schema v1. The sections live in provider_reader.cpp and
-// route_reader.cpp; the value readers in yaml_reader.cpp and value_readers.cpp.
+// load_config(): the top level of schema v1. Parsing is in yaml_document.cpp, the sections in
+// provider_reader.cpp, provider_tokens.cpp, inline_jwks.cpp and route_reader.cpp, the value
+// readers in yaml_reader.cpp and value_readers.cpp.
 #include "config/loader.h"
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 
 #include "config/sections.h"
 #include "config/syntax.h"
+#include "config/yaml_document.h"
 #include "config/yaml_reader.h"
 
 namespace jwt_sidecar::config {
@@ -27,7 +29,7 @@ constexpr std::size_t kMaxFileBytes = 4u << 20;
 constexpr std::uint64_t kMaxThreads = 1024;
 
 const std::vector<std::string_view> kTopKeys = {
-    "listen", "tls",    "upstream",  "admin",      "threads",   "token_cache_size",
+    "listen", "tls",       "upstream",   "admin",     "threads", "token_cache_size",
     "limits", "log_level", "access_log", "providers", "routes"};
 const std::vector<std::string_view> kLimitKeys = {
     "max_header_bytes", "max_body_bytes",   "max_token_bytes", "header_timeout",
@@ -78,8 +80,8 @@ void read_tls(YamlReader& reader, const Entry& entry, std::optional<TlsFiles>& o
   if (!map) return;
   TlsFiles tls;
   tls.mark = reader.value_mark(entry);
-  for (const auto& [name, member] : {std::pair{"cert_file", &TlsFiles::cert_file},
-                                     std::pair{"key_file", &TlsFiles::key_file}}) {
+  for (const auto& [name, member] :
+       {std::pair{"cert_file", &TlsFiles::cert_file}, std::pair{"key_file", &TlsFiles::key_file}}) {
     if (const auto* field = map->find(name)) {
       assign(tls.*member, reader.text(*field));
     } else {
@@ -111,8 +113,7 @@ void read_process(YamlReader& reader, const Mapping& map, Config& config) {
     assign(config.threads, reader.count(*threads, kMaxThreads));
   }
   if (const auto* cache = map.find("token_cache_size")) {
-    assign(config.token_cache_size,
-           reader.count(*cache, std::numeric_limits<std::size_t>::max()));
+    assign(config.token_cache_size, reader.count(*cache, std::numeric_limits<std::size_t>::max()));
   }
   if (const auto* limits = map.find("limits")) read_limits(reader, *limits, config.limits);
   if (const auto* level = map.find("log_level")) {
@@ -130,8 +131,9 @@ void read_process(YamlReader& reader, const Mapping& map, Config& config) {
 
 void read_top_level(YamlReader& reader, const YAML::Node& root, Config& config) {
   if (!root.IsMap() && !root.IsNull()) {
-    reader.error(root, "the top level must be a mapping of settings such as listen, upstream, "
-                       "providers and routes");
+    reader.error(root,
+                 "the top level must be a mapping of settings such as listen, upstream, "
+                 "providers and routes");
     return;
   }
   // An empty file is an empty mapping: it reports what is missing, like any other.
@@ -150,11 +152,6 @@ void read_top_level(YamlReader& reader, const YAML::Node& root, Config& config) 
   }
 }
 
-Mark mark_of(const YAML::Mark& at, const std::string& file) {
-  if (at.is_null()) return Mark{file, 1, 1};
-  return Mark{file, at.line + 1, at.column + 1};
-}
-
 }  // namespace
 
 std::string ConfigError::to_string() const {
@@ -169,22 +166,19 @@ LoadResult load_config(std::string_view yaml_text, const std::string& file) {
   YamlReader reader(file, result.errors);
   Config config;
   config.file = file;
-  try {
-    const auto documents = YAML::LoadAll(std::string(yaml_text));
-    if (documents.size() > 1) {
-      reader.error(documents[1], "a config file holds one YAML document; this is a second one");
+  if (const auto root = detail::parse_document(yaml_text, reader)) {
+    try {
+      read_top_level(reader, *root, config);
+    } catch (const YAML::Exception& e) {
+      // The readers avoid every throwing yaml-cpp call; this keeps the no-throw promise of
+      // loader.h should one slip through.
+      reader.error(reader.mark(e.mark), "cannot read the config: " + e.msg);
     }
-    read_top_level(reader, documents.empty() ? YAML::Node() : documents.front(), config);
-  } catch (const YAML::Exception& e) {
-    // A syntax error ends parsing, and yaml-cpp's tree cannot be partly trusted after any
-    // other exception either: report it and stop.
-    result.errors.push_back(ConfigError{mark_of(e.mark, file), "YAML syntax error: " + e.msg});
   }
-  std::stable_sort(result.errors.begin(), result.errors.end(),
-                   [](const ConfigError& a, const ConfigError& b) {
-                     return std::pair(a.mark.line, a.mark.column) <
-                            std::pair(b.mark.line, b.mark.column);
-                   });
+  std::stable_sort(
+      result.errors.begin(), result.errors.end(), [](const ConfigError& a, const ConfigError& b) {
+        return std::pair(a.mark.line, a.mark.column) < std::pair(b.mark.line, b.mark.column);
+      });
   if (result.errors.empty()) result.config = std::move(config);
   return result;
 }
@@ -208,9 +202,9 @@ LoadResult load_config_file(const std::string& path) {
 }
 
 const std::vector<std::string>& supported_algorithm_names() {
-  static const std::vector<std::string> kNames = {
-      "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256",
-      "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"};
+  static const std::vector<std::string> kNames = {"HS256", "HS384", "HS512", "RS256", "RS384",
+                                                  "RS512", "PS256", "PS384", "PS512", "ES256",
+                                                  "ES384", "ES512", "EdDSA"};
   return kNames;
 }
 

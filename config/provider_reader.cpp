@@ -14,11 +14,12 @@ using namespace std::chrono_literals;
 constexpr Duration kMaxClockSkew = 8760h;
 
 const std::vector<std::string_view> kProviderKeys = {
-    "issuer",       "audiences",   "jwks_uri",          "discovery",
-    "jwks_file",    "jwks",        "ca_file",           "refresh_interval",
-    "min_refresh_interval",        "max_stale",         "algorithms",
-    "clock_skew",   "require_exp", "max_lifetime",      "token_from",
-    "forward_token", "forward_claims", "forward_payload_header"};
+    "issuer",        "audiences",        "jwks_uri",
+    "discovery",     "jwks_file",        "jwks",
+    "ca_file",       "refresh_interval", "min_refresh_interval",
+    "max_stale",     "algorithms",       "clock_skew",
+    "require_exp",   "max_lifetime",     "token_from",
+    "forward_token", "forward_claims",   "forward_payload_header"};
 
 std::string provider_phrase(const Provider& provider) { return "provider " + quote(provider.name); }
 
@@ -36,8 +37,9 @@ void read_algorithms(YamlReader& reader, const Entry& entry, Provider& provider)
   const auto elements = reader.sequence(entry);
   if (!elements) return;
   if (elements->empty()) {
-    reader.value_error(entry, "'algorithms' must not be empty (omit it to allow every "
-                              "asymmetric algorithm)");
+    reader.value_error(entry,
+                       "'algorithms' must not be empty (omit it to allow every "
+                       "asymmetric algorithm)");
   }
   const auto& names = supported_algorithm_names();
   const std::vector<std::string_view> candidates(names.begin(), names.end());
@@ -45,8 +47,8 @@ void read_algorithms(YamlReader& reader, const Entry& entry, Provider& provider)
     const auto name = reader.text(element);
     if (!name) continue;
     if (to_lower(*name) == "none") {
-      reader.value_error(element, "algorithm " + quote(*name) +
-                                      " is never allowed: it accepts unsigned tokens");
+      reader.value_error(
+          element, "algorithm " + quote(*name) + " is never allowed: it accepts unsigned tokens");
     } else if (std::find(names.begin(), names.end(), *name) == names.end()) {
       const auto hint = did_you_mean(*name, candidates);
       reader.value_error(element, "unsupported algorithm " + quote(*name) +
@@ -102,8 +104,8 @@ void check_discovery(YamlReader& reader, const Mapping& map, const Provider& pro
       parse_url(provider.issuer, ignored).empty()) {
     return;
   }
-  reader.value_error(*entry, "'discovery: true' needs an issuer that is an http:// or https:// "
-                             "URL; " + quote(provider.issuer) + " is not");
+  std::string message = "'discovery: true' needs an issuer that is an http:// or https:// URL; ";
+  reader.value_error(*entry, message + quote(provider.issuer) + " is not");
 }
 
 void read_refresh(YamlReader& reader, const Mapping& map, Provider& provider) {

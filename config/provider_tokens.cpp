@@ -32,8 +32,9 @@ std::optional<std::string> read_source_name(YamlReader& reader, const Entry& sou
 
 std::optional<TokenSource> read_token_source(YamlReader& reader, const Entry& element) {
   if (!element.value.IsMap() || element.value.size() != 1) {
-    reader.value_error(element, "each entry of 'token_from' must be one of {header: NAME}, "
-                                "{cookie: NAME} or {query: NAME}");
+    reader.value_error(element,
+                       "each entry of 'token_from' must be one of {header: NAME}, "
+                       "{cookie: NAME} or {query: NAME}");
     return std::nullopt;
   }
   const auto map = reader.mapping(element, "in 'token_from'", {"header", "cookie", "query"});
@@ -71,8 +72,8 @@ void read_forward_claims(YamlReader& reader, const Entry& entry, Provider& provi
     const auto header = read_header_name(reader, claim, HeaderUse::forwarded);
     if (!header) continue;
     if (const auto* other = claim_in_header(provider, *header)) {
-      reader.value_error(claim, "header " + quote(*header) + " already carries claim " +
-                                    quote(*other));
+      reader.value_error(claim,
+                         "header " + quote(*header) + " already carries claim " + quote(*other));
       continue;
     }
     provider.forward_claims.emplace_back(claim_name, *header);
@@ -91,8 +92,9 @@ void read_token_from(YamlReader& reader, const Mapping& map, Provider& provider)
   const auto elements = reader.sequence(*entry);
   if (!elements) return;
   if (elements->empty()) {
-    reader.value_error(*entry, "'token_from' must not be empty (omit it to read the "
-                               "Authorization header)");
+    reader.value_error(*entry,
+                       "'token_from' must not be empty (omit it to read the "
+                       "Authorization header)");
   }
   for (const auto& element : *elements) {
     push(provider.token_from, read_token_source(reader, element));
@@ -108,8 +110,8 @@ void read_forwarding(YamlReader& reader, const Mapping& map, Provider& provider)
     const auto header = read_header_name(reader, *entry, HeaderUse::forwarded);
     if (!header) return;
     if (const auto* claim = claim_in_header(provider, *header)) {
-      reader.value_error(*entry, "header " + quote(*header) + " already carries claim " +
-                                     quote(*claim));
+      reader.value_error(*entry,
+                         "header " + quote(*header) + " already carries claim " + quote(*claim));
       return;
     }
     provider.forward_payload_header = *header;

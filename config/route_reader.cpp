@@ -56,7 +56,8 @@ void read_methods(YamlReader& reader, const Entry& entry, RouteMatch& match) {
     } else if (upper != *method) {
       reader.value_error(element, "method " + quote(*method) +
                                       " must be upper-case: HTTP methods are case-sensitive "
-                                      "(did you mean " + quote(upper) + "?)");
+                                      "(did you mean " +
+                                      quote(upper) + "?)");
     } else if (std::find(match.methods.begin(), match.methods.end(), upper) ==
                match.methods.end()) {
       match.methods.push_back(upper);
@@ -77,8 +78,8 @@ void read_match(YamlReader& reader, const Entry& entry, const RouteContext& cont
     const auto& key = field.key.Scalar();
     if (key == "path" || key == "prefix") {
       if (have_path) {
-        reader.error(field.key, "'match' of " + context.phrase +
-                                    " cannot have both 'path' and 'prefix'");
+        reader.error(field.key,
+                     "'match' of " + context.phrase + " cannot have both 'path' and 'prefix'");
         continue;
       }
       have_path = true;
@@ -124,8 +125,8 @@ std::optional<ClaimRequirement> read_claim(YamlReader& reader, const Entry& clai
     return std::nullopt;
   }
   if (!claim.value.IsMap() || claim.value.size() != 1) {
-    reader.value_error(claim, "claim " + quote(name) +
-                                  " must have exactly one of equals, any, all or present");
+    reader.value_error(
+        claim, "claim " + quote(name) + " must have exactly one of equals, any, all or present");
     return std::nullopt;
   }
   const auto map =
@@ -184,8 +185,8 @@ void check_auth(YamlReader& reader, const Mapping& map, const RouteContext& cont
     const auto mode = route.auth == AuthMode::none ? "none" : "deny";
     for (const auto* key : {"providers", "claims"}) {
       if (const auto* entry = map.find(key)) {
-        reader.error(entry->key, context.phrase + " cannot have " + entry->label +
-                                     " with auth " + mode);
+        reader.error(entry->key,
+                     context.phrase + " cannot have " + entry->label + " with auth " + mode);
       }
     }
   } else if (context.provider_names.empty()) {
@@ -257,8 +258,8 @@ void read_routes(YamlReader& reader, const Entry& entry, const std::vector<Provi
       const auto name_node = find_member(element.value, "name");
       const auto [it, inserted] = name_lines.emplace(route.name, reader.mark(name_node).line);
       if (!inserted) {
-        reader.error(name_node, "route name " + quote(route.name) +
-                                    " is already used at line " + std::to_string(it->second));
+        reader.error(name_node, "route name " + quote(route.name) + " is already used at line " +
+                                    std::to_string(it->second));
       }
     }
     out.push_back(std::move(route));

@@ -29,8 +29,7 @@ std::optional<Url> read_url(YamlReader& reader, const Entry& entry);
 std::optional<Address> read_address(YamlReader& reader, const Entry& entry, bool allow_port_zero);
 
 enum class HeaderUse { token_source, forwarded };
-std::optional<std::string> read_header_name(YamlReader& reader, const Entry& entry,
-                                            HeaderUse use);
+std::optional<std::string> read_header_name(YamlReader& reader, const Entry& entry, HeaderUse use);
 
 // Names that end up in metrics labels and logs: letters, digits, '-', '_', '.'.
 bool is_simple_name(std::string_view name);

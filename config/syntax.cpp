@@ -215,17 +215,25 @@ bool is_http_token(std::string_view text) {
 }
 
 bool is_framing_or_hop_header(std::string_view name) {
-  static constexpr std::array<std::string_view, 12> kNames = {
-      "host", "content-length", "transfer-encoding", "connection", "keep-alive",
-      "proxy-connection", "te", "trailer", "upgrade", "proxy-authorization",
-      "proxy-authenticate", "expect"};
+  static constexpr std::array<std::string_view, 12> kNames = {"host",
+                                                              "content-length",
+                                                              "transfer-encoding",
+                                                              "connection",
+                                                              "keep-alive",
+                                                              "proxy-connection",
+                                                              "te",
+                                                              "trailer",
+                                                              "upgrade",
+                                                              "proxy-authorization",
+                                                              "proxy-authenticate",
+                                                              "expect"};
   const auto lower = to_lower(name);
   return std::find(kNames.begin(), kNames.end(), lower) != kNames.end();
 }
 
 bool is_reserved_header(std::string_view name) {
   static constexpr std::array<std::string_view, 9> kNames = {
-      "authorization", "cookie", "set-cookie", "forwarded", "x-forwarded-for",
+      "authorization",     "cookie",           "set-cookie",   "forwarded",       "x-forwarded-for",
       "x-forwarded-proto", "x-forwarded-host", "content-type", "content-encoding"};
   const auto lower = to_lower(name);
   return is_framing_or_hop_header(lower) ||

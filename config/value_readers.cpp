@@ -26,8 +26,7 @@ std::optional<Url> read_url(YamlReader& reader, const Entry& entry) {
   return url;
 }
 
-std::optional<Address> read_address(YamlReader& reader, const Entry& entry,
-                                    bool allow_port_zero) {
+std::optional<Address> read_address(YamlReader& reader, const Entry& entry, bool allow_port_zero) {
   const auto text = reader.text(entry);
   if (!text) return std::nullopt;
   Address address;
@@ -39,8 +38,7 @@ std::optional<Address> read_address(YamlReader& reader, const Entry& entry,
   return address;
 }
 
-std::optional<std::string> read_header_name(YamlReader& reader, const Entry& entry,
-                                            HeaderUse use) {
+std::optional<std::string> read_header_name(YamlReader& reader, const Entry& entry, HeaderUse use) {
   auto name = reader.text(entry);
   if (!name) return std::nullopt;
   if (!is_http_token(*name)) {
@@ -63,8 +61,8 @@ std::optional<std::string> read_header_name(YamlReader& reader, const Entry& ent
 
 bool is_simple_name(std::string_view name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
   });
 }
 

@@ -79,9 +79,7 @@ std::string append(const YAML::Node& node, int depth, std::string& out) {
 
 }  // namespace
 
-std::string yaml_to_json(const YAML::Node& node, std::string& out) {
-  return append(node, 0, out);
-}
+std::string yaml_to_json(const YAML::Node& node, std::string& out) { return append(node, 0, out); }
 
 Scalar to_scalar(const YAML::Node& node) {
   Scalar scalar;
@@ -100,8 +98,8 @@ Scalar to_scalar(const YAML::Node& node) {
       // Out of double's range: overflow becomes an infinity, which never equals a claim (an
       // unchanged 0 silently could); underflow is 0.
       if (ec == std::errc::result_out_of_range) {
-        const bool underflow = text.find("e-") != std::string::npos ||
-                               text.find("E-") != std::string::npos;
+        const bool underflow =
+            text.find("e-") != std::string::npos || text.find("E-") != std::string::npos;
         scalar.number = underflow ? 0.0 : (text.front() == '-' ? -HUGE_VAL : HUGE_VAL);
       }
       (void)end;

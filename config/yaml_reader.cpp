@@ -78,8 +78,8 @@ ScalarType scalar_type(const YAML::Node& node) {
   if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") {
     return ScalarType::null;
   }
-  if (text == "true" || text == "True" || text == "TRUE" || text == "false" ||
-      text == "False" || text == "FALSE") {
+  if (text == "true" || text == "True" || text == "TRUE" || text == "false" || text == "False" ||
+      text == "FALSE") {
     return ScalarType::boolean;
   }
   return is_json_number(text) ? ScalarType::number : ScalarType::string;
@@ -118,8 +118,9 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string_vi
 YamlReader::YamlReader(std::string file, std::vector<ConfigError>& errors)
     : file_(std::move(file)), errors_(errors) {}
 
-Mark YamlReader::mark(const YAML::Node& node) const {
-  const auto at = node.Mark();
+Mark YamlReader::mark(const YAML::Node& node) const { return mark(node.Mark()); }
+
+Mark YamlReader::mark(const YAML::Mark& at) const {
   if (at.is_null()) return Mark{file_, 1, 1};
   return Mark{file_, at.line + 1, at.column + 1};
 }
@@ -155,13 +156,13 @@ std::optional<Mapping> YamlReader::mapping(const Entry& entry, std::string_view 
     }
     const auto& name = key.Scalar();
     if (!known.empty() && std::find(known.begin(), known.end(), name) == known.end()) {
-      error(key, "unknown key " + quote(name) + " " + std::string(context) +
-                     did_you_mean(name, known));
+      error(key,
+            "unknown key " + quote(name) + " " + std::string(context) + did_you_mean(name, known));
       continue;
     }
     if (const auto* first = result.find(name)) {
-      error(key, "duplicate key " + quote(name) + " " + std::string(context) +
-                     " (first at line " + std::to_string(mark(first->key).line) + ")");
+      error(key, "duplicate key " + quote(name) + " " + std::string(context) + " (first at line " +
+                     std::to_string(mark(first->key).line) + ")");
       continue;
     }
     result.entries_.push_back(Entry{key, it->second, quote(name)});

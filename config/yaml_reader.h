@@ -54,6 +54,7 @@ class YamlReader {
 
   // 1-based; yaml-cpp's "no position" becomes 1:1 so a message always has one.
   Mark mark(const YAML::Node& node) const;
+  Mark mark(const YAML::Mark& at) const;
   // Where a value is: yaml-cpp places an empty value at the next token, often the next line,
   // so an empty value is reported at its key instead.
   Mark value_mark(const Entry& entry) const;

@@ -2,4 +2,5 @@
 // BOOST_BEAST_SEPARATE_COMPILATION are set for every proxy/ source), so the other files only
 // instantiate what they use.
 #include <boost/asio/impl/src.hpp>
+#include <boost/asio/ssl/impl/src.hpp>
 #include <boost/beast/src.hpp>

@@ -225,9 +225,10 @@ void prepare_upstream_request(Worker& worker, ForwardRequest& fr, http::request<
   req.set("X-Forwarded-Proto", worker.state.tls ? "https" : "http");
   if (!host.empty()) req.set("X-Forwarded-Host", host);
 
-  worker.claim_headers.clear();
-  engine.forwarded_headers(fr.decision, worker.jws, worker.claim_headers);
-  for (const auto& [name, value] : worker.claim_headers) req.set(name, value);
+  auto& claim_headers = fr.scratch.claim_headers;
+  claim_headers.clear();
+  engine.forwarded_headers(fr.decision, fr.scratch.jws, claim_headers);
+  for (const auto& [name, value] : claim_headers) req.set(name, value);
 
   req.target(fr.target);
   req.version(11);

@@ -14,15 +14,16 @@ namespace {
 
 }  // namespace
 
-std::vector<std::string> load_static_keys(const Runtime& runtime, bool log) {
-  std::vector<std::string> problems;
+KeyLoadReport load_static_keys(const Runtime& runtime, bool log) {
+  KeyLoadReport report;
+  auto& problems = report.errors;
   for (const auto& provider : runtime.engine->providers()) {
     const auto& cfg = provider->config();
     if (!cfg.jwks_file) continue;  // inline keys were loaded when the engine was compiled
     const std::string where = config::ConfigError{cfg.jwks_mark, ""}.to_string();
     std::ifstream in(*cfg.jwks_file, std::ios::binary);
     if (!in) {
-      problems.push_back(where + "provider '" + cfg.name + "': cannot read jwks_file " + *cfg.jwks_file);
+      report.warnings.push_back(where + "provider '" + cfg.name + "': cannot read jwks_file " + *cfg.jwks_file);
       if (log) log_error("cannot read jwks_file", {{"provider", cfg.name}, {"file", *cfg.jwks_file}});
       continue;
     }
@@ -47,7 +48,7 @@ std::vector<std::string> load_static_keys(const Runtime& runtime, bool log) {
     provider->keys().publish(loaded.keys, unix_ms());
     if (log) log_info("keys loaded", {{"provider", cfg.name}, {"keys", loaded.keys->size()}});
   }
-  return problems;
+  return report;
 }
 
 }  // namespace jwt_sidecar::proxy

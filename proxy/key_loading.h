@@ -9,8 +9,14 @@
 
 namespace jwt_sidecar::proxy {
 
-// Returns one message per problem ("file:line:column: provider 'corp': ..."); logs them and
-// every skipped key when `log` is set.
-std::vector<std::string> load_static_keys(const Runtime& runtime, bool log);
+struct KeyLoadReport {
+  std::vector<std::string> errors;    // a key file that exists but holds no usable keys
+  std::vector<std::string> warnings;  // a key file that cannot be read (yet): the provider
+                                      // stays unready until it appears
+};
+
+// Messages read "file:line:column: provider 'corp': ..."; they, and every skipped key, are
+// also logged when `log` is set.
+KeyLoadReport load_static_keys(const Runtime& runtime, bool log);
 
 }  // namespace jwt_sidecar::proxy

@@ -37,9 +37,10 @@ int run_check_config_command(const std::vector<std::string>& args, CliStreams st
   const auto rt = load_runtime(args[0], streams.err);
   if (!rt) return kExitRejected;
   // Key files are part of the config for a user: report them too.
-  const auto problems = load_static_keys(*rt, /*log=*/false);
-  for (const auto& p : problems) streams.err << p << "\n";
-  if (!problems.empty()) return kExitRejected;
+  const auto report = load_static_keys(*rt, /*log=*/false);
+  for (const auto& w : report.warnings) streams.err << "warning: " << w << "\n";
+  for (const auto& e : report.errors) streams.err << e << "\n";
+  if (!report.errors.empty()) return kExitRejected;
   streams.out << args[0] << ": ok (" << rt->config.providers.size() << " providers, "
               << rt->config.routes.size() << " routes)\n";
   return kExitOk;

@@ -1,25 +1,8 @@
 #include "proxy/runtime.h"
 
-#include "proxy/net.h"
 
 namespace jwt_sidecar::proxy {
 namespace {
-
-// Resolves `url` into a target, or reports why not.
-bool resolve(const config::Url& url, UpstreamTarget& out, std::vector<config::ConfigError>& errors) {
-  net::io_context ioc;
-  tcp::resolver resolver(ioc);
-  error_code ec;
-  const auto results = resolver.resolve(url.host, std::to_string(url.port), ec);
-  if (ec || results.empty()) {
-    errors.push_back({url.mark, "cannot resolve upstream host '" + url.host + "': " + ec.message()});
-    return false;
-  }
-  out.host = url.host;
-  out.key = url.host + ":" + std::to_string(url.port);
-  for (const auto& r : results) out.endpoints.push_back(r.endpoint());
-  return true;
-}
 
 std::string base_path(const config::Url& url) {
   std::string p = url.path;
@@ -45,11 +28,10 @@ std::shared_ptr<const Runtime> build_runtime(config::Config config,
         return i;
       }
     }
-    UpstreamTarget target;
+    UpstreamTarget target{url.host + ":" + std::to_string(url.port), url.host, std::to_string(url.port)};
     if (url.scheme != "http") {
       errors.push_back({url.mark, "https:// upstreams are not supported yet; use http://"});
     }
-    resolve(url, target, errors);
     rt->upstreams.push_back(std::move(target));
     rt->upstream_paths.push_back(base_path(url));
     return rt->upstreams.size() - 1;

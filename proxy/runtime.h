@@ -26,8 +26,8 @@ struct Runtime {
   }
 };
 
-// Compiles the engine and resolves upstream hosts. Errors (with file:line:column) are appended;
-// returns null when there were any. Blocking: call at startup or reload, never per request.
+// Compiles the engine and the upstream list. Errors (with file:line:column) are appended;
+// returns null when there were any.
 std::shared_ptr<const Runtime> build_runtime(config::Config config,
                                              std::vector<config::ConfigError>& errors);
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "proxy/admin.h"
+#include "proxy/jwks_fetcher.h"
 #include "proxy/log.h"
 #include "proxy/metrics.h"
 #include "proxy/runtime.h"
@@ -61,6 +62,10 @@ struct Server::Impl {
   std::vector<std::thread> threads;
   std::uint16_t port = 0, admin_port = 0;
   std::unique_ptr<net::signal_set> signals;
+  // Key fetching runs on its own thread so that a slow IdP never delays request handling.
+  net::io_context control{1};
+  std::unique_ptr<JwksFetcher> fetcher;
+  std::thread control_thread;
 
   std::mutex mu;
   std::condition_variable cv;
@@ -96,6 +101,8 @@ struct Server::Impl {
     }
     log_info("drained", {{"connections_left", Metrics::instance().connections_active()}});
     if (admin) net::post(workers[0]->ioc, [this] { error_code ec; admin->close(ec); });
+    if (fetcher) fetcher->stop();
+    control.stop();
     for (auto& w : workers) w->ioc.stop();
   }
 };
@@ -106,6 +113,8 @@ Server::Server(std::shared_ptr<const Runtime> runtime) : impl_(std::make_unique<
 }
 
 Server::~Server() {
+  impl_->control.stop();
+  if (impl_->control_thread.joinable()) impl_->control_thread.join();
   for (auto& w : impl_->workers) w->ioc.stop();
   for (auto& t : impl_->threads) {
     if (t.joinable()) t.join();
@@ -131,6 +140,13 @@ void Server::start() {
     open_listener(*s.admin, endpoint_of(*cfg.admin), false);
     s.admin_port = s.admin->local_endpoint().port();
   }
+  s.fetcher = std::make_unique<JwksFetcher>(s.control, rt);
+  s.state.fetcher = s.fetcher.get();
+  s.fetcher->start();
+  s.control_thread = std::thread([&s] {
+    auto guard = net::make_work_guard(s.control);
+    s.control.run();
+  });
   for (unsigned i = 0; i < n; ++i) {
     net::co_spawn(s.workers[i]->ioc, s.accept_loop(*s.workers[i], *s.acceptors[i]), net::detached);
   }
@@ -185,6 +201,8 @@ int Server::wait() {
   for (auto& t : impl_->threads) {
     if (t.joinable()) t.join();
   }
+  impl_->control.stop();
+  if (impl_->control_thread.joinable()) impl_->control_thread.join();
   return 0;
 }
 

@@ -6,6 +6,7 @@
 #include "policies/json_text.h"
 #include "proxy/forwarder.h"
 #include "proxy/header_reader.h"
+#include "proxy/jwks_fetcher.h"
 #include "proxy/log.h"
 #include "proxy/metrics.h"
 #include "proxy/responses.h"
@@ -83,9 +84,9 @@ ErrorResponse error_for(const policies::Decision& d) {
 
 class RequestHandler {
  public:
-  RequestHandler(Worker& w, const Runtime& rt, beast::tcp_stream& s, beast::flat_buffer& b,
-                 RequestHeaderParser& p, const std::string& ip)
-      : w_(w), rt_(rt), stream_(s), buffer_(b), parser_(p), client_ip_(ip) {}
+  RequestHandler(Worker& w, SessionScratch& sc, const Runtime& rt, beast::tcp_stream& s,
+                 beast::flat_buffer& b, RequestHeaderParser& p, const std::string& ip)
+      : w_(w), sc_(sc), rt_(rt), stream_(s), buffer_(b), parser_(p), client_ip_(ip) {}
 
   awaitable<bool> handle() {
     const auto start = Clock::now();
@@ -99,14 +100,24 @@ class RequestHandler {
     Outcome out;
     if (!reduce_absolute_form(target, host)) {
       out = co_await reject(400, "invalid_request", "absolute_form_host_mismatch");
-    } else if (const auto err = policies::normalize_target(target, w_.target);
+    } else if (const auto err = policies::normalize_target(target, sc_.target);
                err != policies::TargetError::none) {
       out = co_await reject(400, "invalid_request", policies::reason(err));
     } else {
       collect_token_headers(req);
-      const policies::RequestView view{req.method_string(), host, w_.target.match_path,
-                                       w_.token_headers, w_.target.query};
-      decision = rt_.engine->decide(view, unix_seconds(), w_.jws, w_.query_scratch);
+      const policies::RequestView view{req.method_string(), host, sc_.target.match_path,
+                                       sc_.token_headers, sc_.target.query};
+      decision = rt_.engine->decide(view, unix_seconds(), sc_.jws, sc_.query_scratch);
+      // A kid the set lacks may be a key the IdP just rotated in: refetch (coalesced and
+      // rate-limited by the fetcher) and decide once more.
+      if (decision.token_status == policies::Status::key_not_found && decision.provider &&
+          w_.state.fetcher) {
+        const auto waited_from = Clock::now();
+        const bool fetched = co_await w_.state.fetcher->refetch_for_unknown_kid(*decision.provider);
+        log_debug("unknown kid", {{"provider", decision.provider->name()}, {"refetched", fetched ? "yes" : "no"},
+                                  {"waited_us", std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - waited_from).count()}});
+        if (fetched) decision = rt_.engine->decide(view, unix_seconds(), sc_.jws, sc_.query_scratch);
+      }
       if (!decision.allowed()) {
         ErrorResponse r = error_for(decision);
         r.keep_alive = may_keep;
@@ -145,16 +156,16 @@ class RequestHandler {
   awaitable<Outcome> forward_request(const policies::Decision& d) {
     std::string base_path;
     rt_.upstream_for(d.route->index, base_path);
-    std::string target = base_path + w_.target.path;
-    if (w_.target.has_query) {
-      std::string query(w_.target.query);
+    std::string target = base_path + sc_.target.path;
+    if (sc_.target.has_query) {
+      std::string query(sc_.target.query);
       if (d.provider && !d.provider->forward_token() && d.token_source &&
           d.token_source->kind == config::TokenSource::Kind::query) {
         query = policies::remove_query_param(query, d.token_source->name);
       }
       if (!query.empty()) target += "?" + query;
     }
-    ForwardRequest fr{stream_, buffer_, parser_, rt_, d, std::move(target), client_ip_,
+    ForwardRequest fr{stream_, buffer_, parser_, rt_, d, sc_, std::move(target), client_ip_,
                       parser_.get().keep_alive()};
     const auto result = co_await forward(w_, fr);
     Outcome o;
@@ -170,13 +181,13 @@ class RequestHandler {
   }
 
   void collect_token_headers(const http::request<http::empty_body>& req) {
-    w_.token_headers.clear();
+    sc_.token_headers.clear();
     const auto& wanted = rt_.engine->token_header_names();
     for (const auto& f : req) {
       const auto name = f.name_string();
       for (const auto& w : wanted) {
         if (beast::iequals(name, w)) {
-          w_.token_headers.push_back({name, f.value()});
+          sc_.token_headers.push_back({name, f.value()});
           break;
         }
       }
@@ -190,12 +201,12 @@ class RequestHandler {
     AccessLogEntry e;
     const auto& req = parser_.get();
     e.method = req.method_string();
-    e.path = w_.target.path;
+    e.path = sc_.target.path;
     e.route = route;
     e.decision = out.decision;
     e.reason = out.reason;
     e.provider = d.provider ? std::string_view(d.provider->name()) : std::string_view{};
-    const auto& sub = w_.jws.claims().sub;
+    const auto& sub = sc_.jws.claims().sub;
     e.sub = d.authenticated && sub ? std::string_view(*sub) : std::string_view{};
     e.status = out.status;
     e.duration_us = us;
@@ -206,6 +217,7 @@ class RequestHandler {
   }
 
   Worker& w_;
+  SessionScratch& sc_;
   const Runtime& rt_;
   beast::tcp_stream& stream_;
   beast::flat_buffer& buffer_;
@@ -242,6 +254,7 @@ awaitable<void> run_session(Worker& worker, tcp::socket socket) {
   worker.connections[id] = {&stream, true};
 
   beast::flat_buffer buffer;
+  SessionScratch scratch;
   bool first = true;
   while (!worker.state.draining.load() || first) {
     const auto rt = worker.state.runtime.load();
@@ -268,7 +281,7 @@ awaitable<void> run_session(Worker& worker, tcp::socket socket) {
       log_debug("request refused", {{"status", r.status}, {"reason", r.description}, {"client", client_ip}});
       break;
     }
-    RequestHandler handler(worker, *rt, stream, buffer, parser, client_ip);
+    RequestHandler handler(worker, scratch, *rt, stream, buffer, parser, client_ip);
     if (!co_await handler.handle()) break;
   }
   worker.connections.erase(id);

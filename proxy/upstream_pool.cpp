@@ -22,9 +22,15 @@ awaitable<std::unique_ptr<UpstreamConnection>> UpstreamPool::acquire(
 awaitable<std::unique_ptr<UpstreamConnection>> UpstreamPool::connect(
     const UpstreamTarget& target, std::chrono::milliseconds timeout, bool& timed_out) {
   auto ex = co_await net::this_coro::executor;
+  tcp::resolver resolver(ex);
+  auto [rec, endpoints] = co_await resolver.async_resolve(target.host, target.port, use_tuple);
+  if (rec) {
+    timed_out = false;
+    co_return nullptr;
+  }
   auto conn = std::make_unique<UpstreamConnection>(ex);
   conn->stream.expires_after(timeout);
-  auto [ec, ep] = co_await conn->stream.async_connect(target.endpoints, use_tuple);
+  auto [ec, ep] = co_await conn->stream.async_connect(endpoints, use_tuple);
   if (ec) {
     timed_out = ec == beast::error::timeout;
     co_return nullptr;

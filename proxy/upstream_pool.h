@@ -19,11 +19,12 @@ struct UpstreamConnection {
   bool reused = false;  // came from the pool: may have been closed by the upstream meanwhile
 };
 
-// Where to connect; resolved once when the config is loaded.
+// Where to connect. Names are resolved when a connection is opened, not at startup: in
+// Kubernetes a Service name may not resolve yet when the sidecar starts.
 struct UpstreamTarget {
   std::string key;   // "host:port", also the pool key
-  std::string host;  // for logs
-  std::vector<tcp::endpoint> endpoints;
+  std::string host;
+  std::string port;
 };
 
 class UpstreamPool {

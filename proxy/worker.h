@@ -18,10 +18,23 @@
 
 namespace jwt_sidecar::proxy {
 
+class JwksFetcher;
+
 struct ServerState {
   std::atomic<std::shared_ptr<const Runtime>> runtime;
+  JwksFetcher* fetcher = nullptr;  // null when no provider has a remote or file key source
   std::atomic<bool> draining{false};
   bool tls = false;  // X-Forwarded-Proto
+};
+
+// Buffers one connection reuses for each of its requests. Per connection, not per thread:
+// a request suspends (upstream I/O, a key refetch) while others on the thread run.
+struct SessionScratch {
+  policies::ParsedJws jws;
+  policies::NormalizedTarget target;
+  std::string query_scratch;
+  std::vector<policies::HeaderField> token_headers;
+  std::vector<std::pair<std::string_view, std::string>> claim_headers;
 };
 
 struct Worker {
@@ -31,12 +44,6 @@ struct Worker {
   net::io_context ioc{1};
   UpstreamPool pool;
 
-  // Scratch reused by every request on this thread.
-  policies::ParsedJws jws;
-  policies::NormalizedTarget target;
-  std::string query_scratch;
-  std::vector<policies::HeaderField> token_headers;
-  std::vector<std::pair<std::string_view, std::string>> claim_headers;
 
   // Open client connections, for the drain: idle ones are closed at once, busy ones finish.
   struct Connection {

@@ -253,12 +253,20 @@ threads: 2
   CHECK(errors_of("listen: a: b\n") == Errors{"1:10: YAML syntax error: illegal map value"});
 }
 
+TEST_CASE("a stream yaml-cpp cannot start a document with is a syntax error",
+          "[config][loader]") {
+  // yaml-cpp 0.7 reads this as an empty document without consuming the ',', and its LoadAll()
+  // would loop forever.
+  CHECK(errors_of(",listen: 127.0.0.1:8080\nupstream: http://127.0.0.1:8081\n") ==
+        Errors{"1:1: YAML syntax error: unexpected ','"});
+}
+
 TEST_CASE("a second YAML document is refused", "[config][loader]") {
   CHECK(errors_of(R"(listen: 127.0.0.1:8080
 upstream: http://127.0.0.1:8081
 ---
 listen: 127.0.0.1:9090
-)") == Errors{"4:1: a config file holds one YAML document; this is a second one"});
+)") == Errors{"3:1: a config file holds one YAML document; this is a second one"});
 }
 
 TEST_CASE("every error in a file is reported, in file order", "[config][loader]") {

@@ -41,8 +41,7 @@ Process::Process(const std::string& binary, const std::vector<std::string>& args
   out_fd_ = out[0];
   err_fd_ = err[0];
   if (rc != 0) throw std::runtime_error("posix_spawn " + binary + " failed");
-  fcntl(out_fd_, F_SETFL, O_NONBLOCK);
-  fcntl(err_fd_, F_SETFL, O_NONBLOCK);
+  reader_ = std::thread([this] { pump(); });
 }
 
 Process::~Process() {
@@ -50,56 +49,72 @@ Process::~Process() {
     kill(pid_, SIGKILL);
     wait(std::chrono::seconds(10));
   }
+  if (reader_.joinable()) reader_.join();  // ends at EOF on both pipes
   if (out_fd_ >= 0) close(out_fd_);
   if (err_fd_ >= 0) close(err_fd_);
 }
 
-bool Process::read_some(int fd, std::string& buffer, std::chrono::milliseconds timeout) {
-  pollfd p{fd, POLLIN, 0};
-  if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return false;
+void Process::pump() {
+  pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
+  int open_fds = 2;
   char buf[65536];
-  const auto n = read(fd, buf, sizeof buf);
-  if (n <= 0) return false;
-  buffer.append(buf, static_cast<std::size_t>(n));
-  return true;
+  while (open_fds > 0) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      const auto n = read(fds[i].fd, buf, sizeof buf);
+      std::lock_guard lock(mu_);
+      if (n <= 0) {
+        fds[i].fd = -1;
+        --open_fds;
+        continue;
+      }
+      if (i == 1) {
+        err_buf_.append(buf, static_cast<std::size_t>(n));
+        continue;
+      }
+      out_buf_.append(buf, static_cast<std::size_t>(n));
+      std::size_t nl;
+      while ((nl = out_buf_.find('\n')) != std::string::npos) {
+        lines_.push_back(out_buf_.substr(0, nl));
+        out_buf_.erase(0, nl + 1);
+      }
+    }
+    cv_.notify_all();
+  }
+  std::lock_guard lock(mu_);
+  eof_ = true;
+  cv_.notify_all();
 }
 
 void Process::drain_output() {
-  while (read_some(out_fd_, out_buf_, std::chrono::milliseconds(0))) {
-  }
-  while (read_some(err_fd_, err_buf_, std::chrono::milliseconds(0))) {
-  }
-  std::size_t nl;
-  while ((nl = out_buf_.find('\n')) != std::string::npos) {
-    lines_.push_back(out_buf_.substr(0, nl));
-    out_buf_.erase(0, nl + 1);
-  }
+  std::lock_guard lock(mu_);
+  snapshot_ = lines_;
 }
 
 std::optional<std::string> Process::wait_for_line(const std::string& needle,
                                                   std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
-    drain_output();
     for (; consumed_lines_ < lines_.size(); ++consumed_lines_) {
-      if (lines_[consumed_lines_].find(needle) != std::string::npos) return lines_[consumed_lines_++];
-    }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return std::nullopt;
-    pollfd p{out_fd_, POLLIN, 0};
-    if (poll(&p, 1, static_cast<int>(std::min<long>(left.count(), 100))) < 0) return std::nullopt;
-    if ((p.revents & POLLHUP) && !(p.revents & POLLIN)) {
-      drain_output();
-      for (; consumed_lines_ < lines_.size(); ++consumed_lines_) {
-        if (lines_[consumed_lines_].find(needle) != std::string::npos) return lines_[consumed_lines_++];
+      if (lines_[consumed_lines_].find(needle) != std::string::npos) {
+        snapshot_ = lines_;
+        return lines_[consumed_lines_++];
       }
-      return std::nullopt;
     }
+    if (eof_) break;
+    if (cv_.wait_until(lock, deadline) == std::cv_status::timeout) break;
   }
+  snapshot_ = lines_;
+  return std::nullopt;
 }
 
 std::string Process::stderr_text() {
-  drain_output();
+  std::lock_guard lock(mu_);
   return err_buf_;
 }
 
@@ -118,12 +133,10 @@ int Process::wait(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (running()) {
     if (std::chrono::steady_clock::now() >= deadline) return -1;
-    drain_output();
-    // Polling the pipes doubles as the wait between checks.
-    pollfd p{out_fd_, POLLIN, 0};
-    poll(&p, 1, 20);
+    // The pipes close when the child exits: waiting on them is the wait between checks.
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::milliseconds(20));
   }
-  drain_output();
   return status_;
 }
 

@@ -4,7 +4,10 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
+#include <thread>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,9 +27,10 @@ class Process {
   // kept in stdout_lines(). nullopt on timeout or EOF.
   std::optional<std::string> wait_for_line(const std::string& needle,
                                            std::chrono::milliseconds timeout = std::chrono::seconds(20));
-  // Reads what is available now, without blocking.
+  // Refreshes stdout_lines() with everything read so far.
   void drain_output();
-  const std::vector<std::string>& stdout_lines() const { return lines_; }
+  // A copy taken at the last drain_output() or wait_for_line().
+  const std::vector<std::string>& stdout_lines() const { return snapshot_; }
   std::string stderr_text();
 
   // SIGTERM (or another signal) and wait for exit; returns the exit status, or -1 on timeout.
@@ -38,11 +42,17 @@ class Process {
   bool running();
 
  private:
-  bool read_some(int fd, std::string& buffer, std::chrono::milliseconds timeout);
+  // A thread drains both pipes all the time: a child blocked on a full pipe would stall.
+  void pump();
   pid_t pid_ = -1;
   int out_fd_ = -1, err_fd_ = -1;
+  std::thread reader_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
   std::string out_buf_, err_buf_;
   std::vector<std::string> lines_;
+  std::vector<std::string> snapshot_;
+  bool eof_ = false;
   std::size_t consumed_lines_ = 0;
   int status_ = -1;
   bool exited_ = false;

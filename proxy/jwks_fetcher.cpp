@@ -1,0 +1,266 @@
+#include "proxy/jwks_fetcher.h"
+
+#include <sys/stat.h>
+
+#include <boost/asio/ssl.hpp>
+#include <fstream>
+#include <iterator>
+#include <random>
+
+#include "policies/discovery.h"
+#include "policies/engine.h"
+#include "policies/jwk.h"
+#include "proxy/clock.h"
+#include "proxy/http_fetch.h"
+#include "proxy/log.h"
+#include "proxy/metrics.h"
+#include "proxy/runtime.h"
+
+namespace jwt_sidecar::proxy {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// One provider's fetch state. Touched only on the fetcher's io_context.
+struct Source {
+  const policies::Provider* provider = nullptr;
+  std::string name;
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  std::unique_ptr<net::steady_timer> wake;
+  bool fetching = false;
+  Clock::time_point last_success{};
+  bool ever_succeeded = false;
+  std::optional<Clock::time_point> last_kid_fetch;
+  unsigned failures = 0;
+  // Waiters for the fetch in progress (or the next one): each is woken on its own executor.
+  std::vector<std::pair<net::any_io_executor, std::shared_ptr<net::steady_timer>>> waiters;
+  // jwks_file: what the file looked like when last read.
+  struct stat file_stat {};
+  bool has_file_stat = false;
+};
+
+// "k1,k2": what changed between two sets, for the log (kids are public identifiers).
+std::string kids_of(const policies::KeySet& keys) {
+  std::string out;
+  for (const auto& k : keys.keys()) {
+    if (!out.empty()) out += ',';
+    out += k.kid().value_or("-");
+  }
+  return out;
+}
+
+milliseconds jittered(milliseconds d, std::mt19937& rng) {
+  std::uniform_real_distribution<double> factor(0.8, 1.2);  // +-20%: spread fleets apart
+  return milliseconds(static_cast<std::int64_t>(static_cast<double>(d.count()) * factor(rng)));
+}
+
+bool same_file(const struct stat& a, const struct stat& b) {
+  return a.st_ino == b.st_ino && a.st_size == b.st_size && a.st_mtim.tv_sec == b.st_mtim.tv_sec &&
+         a.st_mtim.tv_nsec == b.st_mtim.tv_nsec && a.st_dev == b.st_dev;
+}
+
+}  // namespace
+
+struct JwksFetcher::Impl : std::enable_shared_from_this<Impl> {
+  net::io_context& ioc;
+  std::shared_ptr<const Runtime> runtime;
+  std::vector<std::unique_ptr<Source>> sources;
+  std::mt19937 rng{std::random_device{}()};
+  bool stopped = false;
+  FetchOptions options;
+
+  Impl(net::io_context& c, std::shared_ptr<const Runtime> rt) : ioc(c), runtime(std::move(rt)) {}
+
+  Source* find(const policies::Provider& p) {
+    for (auto& s : sources) {
+      if (s->provider == &p) return s.get();
+    }
+    return nullptr;
+  }
+
+  void wake_waiters(Source& s) {
+    for (auto& [ex, timer] : s.waiters) net::post(ex, [t = timer] { t->cancel(); });
+    s.waiters.clear();
+  }
+
+  // Publishes a parsed set, or explains why the answer was refused (never replacing a good set).
+  bool accept(Source& s, const std::string& text, const std::string& where) {
+    auto loaded = policies::load_jwks(text);
+    for (const auto& k : loaded.skipped) {
+      log_warn("key skipped", {{"provider", s.name}, {"source", where}, {"index", k.index},
+                               {"kid", k.kid.value_or("")}, {"reason", k.reason}});
+    }
+    if (!loaded.error.empty() || loaded.keys->empty()) {
+      const auto why = loaded.error.empty() ? std::string("no usable keys") : loaded.error;
+      log_error("key set refused", {{"provider", s.name}, {"source", where}, {"error", why}});
+      return false;
+    }
+    const auto before = s.provider->keys().current();
+    s.provider->keys().publish(loaded.keys, unix_ms());
+    if (!before || kids_of(*before) != kids_of(*loaded.keys)) {
+      log_info("keys loaded", {{"provider", s.name}, {"source", where}, {"keys", loaded.keys->size()},
+                               {"kids", kids_of(*loaded.keys)}});
+    }
+    return true;
+  }
+
+  awaitable<FetchResult> fetch_remote(Source& s, std::string& where) {
+    const auto& cfg = s.provider->config();
+    std::string jwks_url = cfg.jwks_uri ? cfg.jwks_uri->text : "";
+    if (cfg.discovery) {
+      std::string issuer = cfg.issuer;
+      while (!issuer.empty() && issuer.back() == '/') issuer.pop_back();
+      where = issuer + "/.well-known/openid-configuration";
+      auto d = co_await http_get(where, options, s.tls.get());
+      if (!d.ok) co_return d;
+      policies::DiscoveryDocument doc;
+      if (const auto why = policies::parse_discovery(d.body, doc); !why.empty()) {
+        FetchResult r;
+        r.kind = "bad_document";
+        r.error = "discovery document: " + why;
+        co_return r;
+      }
+      // OpenID Connect Discovery 1.0 section 4.3: the issuer must match exactly.
+      if (doc.issuer != cfg.issuer) {
+        FetchResult r;
+        r.kind = "issuer_mismatch";
+        r.error = "discovery document names issuer '" + doc.issuer + "', not '" + cfg.issuer + "'";
+        co_return r;
+      }
+      jwks_url = doc.jwks_uri;
+    }
+    where = jwks_url;
+    co_return co_await http_get(jwks_url, options, s.tls.get());
+  }
+
+  // One refresh: returns how long until the next.
+  awaitable<milliseconds> refresh(Source& s) {
+    const auto& cfg = s.provider->config();
+    s.fetching = true;
+    std::string where;
+    auto r = co_await fetch_remote(s, where);
+    bool good = r.ok && accept(s, r.body, where);
+    if (r.ok && !good) r.kind = "bad_document";
+    Metrics::instance().jwks_fetch(s.name, good ? "ok" : r.kind);
+    s.fetching = false;
+    wake_waiters(s);
+    if (good) {
+      s.failures = 0;
+      s.last_success = Clock::now();
+      s.ever_succeeded = true;
+      // Refresh a little before the IdP's max-age runs out, within the configured bounds.
+      auto next = r.max_age ? milliseconds(*r.max_age) * 9 / 10 : cfg.refresh_interval;
+      next = std::clamp(next, cfg.min_refresh_interval, cfg.refresh_interval);
+      co_return jittered(next, rng);
+    }
+    if (!r.ok) log_warn("JWKS fetch failed", {{"provider", s.name}, {"url", where}, {"error", r.error}});
+    ++s.failures;
+    if (s.ever_succeeded && Clock::now() - s.last_success > cfg.max_stale && s.provider->keys().loaded()) {
+      s.provider->keys().publish(nullptr, unix_ms());
+      log_error("keys expired: no successful fetch within max_stale", {{"provider", s.name}});
+    }
+    const auto cap = std::max(milliseconds(1000), std::min<milliseconds>(cfg.min_refresh_interval, cfg.refresh_interval));
+    const auto shift = std::min(s.failures - 1, 16u);
+    co_return jittered(std::min(cap, milliseconds(std::int64_t{500} << shift)), rng);
+  }
+
+  // jwks_file: re-read when its inode, size or modification time changes.
+  void poll_file(Source& s) {
+    const auto& path = *s.provider->config().jwks_file;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return;
+    if (s.has_file_stat && same_file(st, s.file_stat)) return;
+    s.file_stat = st;
+    s.has_file_stat = true;
+    std::ifstream in(path, std::ios::binary);
+    const std::string text{std::istreambuf_iterator<char>(in), {}};
+    const bool ok = accept(s, text, path);
+    Metrics::instance().jwks_fetch(s.name, ok ? "ok" : "bad_document");
+  }
+
+  awaitable<void> run(Source& s) {
+    auto self = shared_from_this();  // keeps Impl alive while the loop runs
+    const bool file = s.provider->config().jwks_file.has_value();
+    while (!stopped) {
+      milliseconds next{1000};
+      if (file) {
+        poll_file(s);
+        wake_waiters(s);
+      } else {
+        next = co_await refresh(s);
+      }
+      if (stopped) break;
+      s.wake->expires_after(next);
+      co_await s.wake->async_wait(use_tuple);  // also ends early on an unknown-kid request
+    }
+  }
+};
+
+JwksFetcher::JwksFetcher(net::io_context& ioc, std::shared_ptr<const Runtime> runtime)
+    : impl_(std::make_shared<Impl>(ioc, std::move(runtime))) {}
+
+JwksFetcher::~JwksFetcher() { stop(); }
+
+void JwksFetcher::start() {
+  auto& impl = *impl_;
+  for (const auto& p : impl.runtime->engine->providers()) {
+    const auto& cfg = p->config();
+    if (!cfg.jwks_uri && !cfg.discovery && !cfg.jwks_file) continue;
+    auto s = std::make_unique<Source>();
+    s->provider = p.get();
+    s->name = cfg.name;
+    s->wake = std::make_unique<net::steady_timer>(impl.ioc);
+    if (!cfg.jwks_file) {
+      std::string error;
+      s->tls = make_tls_context(cfg.ca_file, error);
+      if (!s->tls) {
+        log_error("TLS setup failed", {{"provider", cfg.name}, {"error", error}});
+        continue;
+      }
+    }
+    impl.sources.push_back(std::move(s));
+  }
+  for (auto& s : impl.sources) net::co_spawn(impl.ioc, impl.run(*s), net::detached);
+}
+
+void JwksFetcher::stop() {
+  net::post(impl_->ioc, [impl = impl_] {
+    impl->stopped = true;
+    for (auto& s : impl->sources) {
+      s->wake->cancel();
+      impl->wake_waiters(*s);
+    }
+  });
+}
+
+awaitable<bool> JwksFetcher::refetch_for_unknown_kid(const policies::Provider& provider) {
+  auto ex = co_await net::this_coro::executor;
+  auto timer = std::make_shared<net::steady_timer>(ex, impl_->options.connect_timeout + impl_->options.read_timeout);
+  auto fetched = std::make_shared<bool>(false);
+  net::post(impl_->ioc, [impl = impl_, &provider, ex, timer, fetched] {
+    Source* s = impl->find(provider);
+    if (!s || s->provider->config().jwks_file || impl->stopped) {
+      net::post(ex, [timer] { timer->cancel(); });
+      return;
+    }
+    const auto now = Clock::now();
+    const auto gap = s->provider->config().min_refresh_interval;
+    if (!s->fetching && s->last_kid_fetch && now - *s->last_kid_fetch < gap) {
+      net::post(ex, [timer] { timer->cancel(); });  // rate-limited: answer with the current set
+      return;
+    }
+    *fetched = true;
+    s->waiters.emplace_back(ex, timer);
+    if (!s->fetching) {
+      s->last_kid_fetch = now;
+      s->wake->cancel();  // the loop fetches now instead of at its scheduled time
+    }
+  });
+  // Cancelled when the fetch completes (or at once); otherwise the timer bounds the wait. The
+  // cancel is posted to this executor, so it cannot run before this wait is registered.
+  co_await timer->async_wait(use_tuple);
+  co_return *fetched;
+}
+
+}  // namespace jwt_sidecar::proxy

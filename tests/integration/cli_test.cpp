@@ -1,0 +1,71 @@
+// The command line against the real binary: check-config, startup with a bad config, demo.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+
+#include "tests/integration/fixture.h"
+
+using namespace jwt_sidecar::testing;
+
+TEST_CASE("check-config accepts both example configs", "[integration][cli]") {
+  for (const char* name : {"sidecar.yaml", "edge-gateway.yaml"}) {
+    INFO(name);
+    Process p(binary_path(), {"check-config", test_data("../../config/examples/") + name});
+    CHECK(p.wait(std::chrono::seconds(20)) == 0);
+    p.drain_output();
+    REQUIRE(p.stdout_lines().size() == 1);
+    CHECK(p.stdout_lines()[0].find(": ok (") != std::string::npos);
+  }
+}
+
+TEST_CASE("check-config prints every error with file:line:column and exits 1", "[integration][cli]") {
+  TempDir dir;
+  const auto path = dir.write("bad.yaml", R"(listen: 127.0.0.1:99999
+upstream: http://127.0.0.1:8081
+threads: many
+providers:
+  corp:
+    issuer: https://idp.example.test
+    algorithms: [RS256, none]
+routes:
+  - name: r
+    match: {prefix: /}
+    providers: [corpp]
+    auht: required
+)");
+  Process p(binary_path(), {"check-config", path});
+  CHECK(p.wait(std::chrono::seconds(20)) == 1);
+  const auto err = p.stderr_text();
+  INFO(err);
+  CHECK(err.find(path + ":1:9:") != std::string::npos);   // the port
+  CHECK(err.find(path + ":3:10:") != std::string::npos);  // threads
+  CHECK(err.find(path + ":5:3:") != std::string::npos);   // no key source
+  CHECK(err.find(path + ":7:25:") != std::string::npos);  // none
+  CHECK(err.find("corpp") != std::string::npos);
+  CHECK(err.find("auht") != std::string::npos);
+  // The same messages stop the proxy from starting.
+  Process run(binary_path(), {"--config", path});
+  CHECK(run.wait(std::chrono::seconds(20)) != 0);
+  CHECK(run.stderr_text().find(path + ":3:10:") != std::string::npos);
+}
+
+TEST_CASE("demo prints working tokens and curl lines, and stops on SIGINT", "[integration][cli]") {
+  Process demo(binary_path(), {"demo"});
+  const auto proxy_line = demo.wait_for_line("  proxy:    http://127.0.0.1:");
+  REQUIRE(proxy_line);
+  const auto at = proxy_line->find("127.0.0.1:") + 10;
+  const auto port = static_cast<std::uint16_t>(std::stoi(proxy_line->substr(at)));
+  REQUIRE(demo.wait_for_line("A token with scope orders:read"));
+  const auto good = demo.wait_for_line("  eyJ");
+  REQUIRE(demo.wait_for_line("A token without it"));
+  const auto weak = demo.wait_for_line("  eyJ");
+  REQUIRE(good);
+  REQUIRE(weak);
+  const auto trim = [](std::string s) { return s.substr(s.find_first_not_of(' ')); };
+  CHECK(http_request(port, "GET", "/orders/42", {{"Authorization", bearer(trim(*good))}})->status == 200);
+  CHECK(http_request(port, "GET", "/orders/42")->status == 401);
+  CHECK(http_request(port, "GET", "/orders/42", {{"Authorization", bearer(trim(*weak))}})->status == 403);
+  CHECK(http_request(port, "GET", "/public/hello")->status == 200);
+  REQUIRE(demo.wait_for_line("curl -i"));
+  CHECK(demo.stop(SIGINT) == 0);
+}
