@@ -87,6 +87,9 @@ class TempDir {
 };
 
 std::string binary_path();  // JWT_SIDECAR_BINARY
+// A port that was free on 127.0.0.1 a moment ago, for servers that must know their port
+// before they start (an OpenID provider's issuer URL contains it).
+std::uint16_t free_port();
 std::string test_data(const std::string& relative);
 
 }  // namespace jwt_sidecar::testing
