@@ -224,3 +224,41 @@ TEST_CASE("jwks_file is re-read when it changes", "[integration][jwks]") {
   REQUIRE(f.proxy.process().wait_for_line("\"kids\":\"k1,k2\""));
   CHECK(http_request(f.port(), "GET", "/orders/1", {{"Authorization", bearer(t2)}})->status == 200);
 }
+
+TEST_CASE("past max_stale without a successful fetch, the keys expire", "[integration][jwks]") {
+  LiveKeys env("    refresh_interval: 1s\n    min_refresh_interval: 1s\n    max_stale: 2s\n");
+  REQUIRE(env.keys_loaded("k1"));
+  const auto good = token_for(TestKey::shared_ec("P-256"), "k1");
+  CHECK(env.get(good) == 200);
+  env.server.set_mode(JwksServer::Mode::status_500);
+  REQUIRE(env.proxy->process().wait_for_line("keys expired", std::chrono::seconds(20)));
+  CHECK(env.get(good) == 503);
+  CHECK(http_request(env.proxy->admin_port(), "GET", "/readyz")->status == 503);
+  env.server.set_mode(JwksServer::Mode::normal);
+  REQUIRE(env.keys_loaded("k1"));
+  CHECK(env.get(good) == 200);
+}
+
+TEST_CASE("redirects: same origin followed, another origin refused", "[integration][jwks]") {
+  TempDir dir;
+  TestCa ca;
+  const auto cert = ca.issue_localhost_cert();
+  const auto files = write_cert_files(dir, ca, cert);
+  JwksServer server(cert), other(cert);
+  UpstreamServer upstream;
+  server.set_jwks(jwks_of({TestKey::shared_ec("P-256").jwk("k1")}));
+  other.set_jwks(jwks_of({TestKey::shared_ec("P-256").jwk("k1")}));
+  server.set_redirect("/moved", "/jwks.json");
+  server.set_redirect("/elsewhere", other.jwks_url());
+  auto start = [&](const std::string& path) {
+    return std::make_unique<ProxyProcess>(
+        "listen: 127.0.0.1:0\nupstream: http://127.0.0.1:" + std::to_string(upstream.port()) +
+        "\nproviders:\n  corp:\n    issuer: " + std::string(kIssuer) + "\n    jwks_uri: " + server.base_url() + path +
+        "\n    ca_file: " + files.ca_file + "\nroutes:\n  - name: all\n    match: {prefix: /}\n");
+  };
+  auto followed = start("/moved");
+  CHECK(followed->process().wait_for_line("\"kids\":\"k1\"").has_value());
+  auto refused = start("/elsewhere");
+  CHECK(refused->process().wait_for_line("redirect to another origin refused").has_value());
+  CHECK(other.fetch_count() == 0);
+}
