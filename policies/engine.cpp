@@ -141,7 +141,7 @@ bool PolicyEngine::ready() const {
 }
 
 Decision PolicyEngine::decide(const RequestView& request, std::int64_t now, ParsedJws& scratch,
-                              std::string& query_scratch) const {
+                              std::string& query_scratch, TokenCache* cache) const {
   const CompiledRoute* route = routes_.match(request.method, request.host, request.match_path);
   if (!route) return reject(404, "no_route", "", false);
   Decision d;
@@ -154,7 +154,7 @@ Decision PolicyEngine::decide(const RequestView& request, std::int64_t now, Pars
       break;
     case config::AuthMode::optional:
     case config::AuthMode::required:
-      d = authenticate(request, *route, now, scratch, query_scratch);
+      d = authenticate(request, *route, now, scratch, query_scratch, cache);
       break;
   }
   d.route = route;
@@ -163,7 +163,7 @@ Decision PolicyEngine::decide(const RequestView& request, std::int64_t now, Pars
 
 Decision PolicyEngine::authenticate(const RequestView& request, const CompiledRoute& route,
                                     std::int64_t now, ParsedJws& scratch,
-                                    std::string& query_scratch) const {
+                                    std::string& query_scratch, TokenCache* cache) const {
   const auto ex = extract_token(request.headers, request.raw_query, all_sources_, query_scratch);
   if (ex.status == Status::multiple_tokens) {
     Decision d = reject(400, "multiple_tokens", "invalid_request", true);
@@ -182,17 +182,25 @@ Decision PolicyEngine::authenticate(const RequestView& request, const CompiledRo
     return d;
   }
   const config::TokenSource& source = all_sources_[ex.source];
+  if (ex.token.size() > max_token_bytes_) return invalid_token(Status::token_too_large);
 
-  const Status parsed = ex.token.size() > max_token_bytes_
-                            ? Status::token_too_large
-                            : parse_jws(ex.token, PayloadKind::jwt_claims, scratch);
-  if (parsed != Status::ok) return invalid_token(parsed);
-  const auto& claims = scratch.claims();
-  if (claims.shape == Status::issuer_invalid) return invalid_token(Status::issuer_invalid);
-  if (!claims.iss) return invalid_token(Status::issuer_missing);
-  const auto it = by_issuer_.find(*claims.iss);
-  if (it == by_issuer_.end()) return invalid_token(Status::unknown_issuer);
-  const Provider& provider = *it->second;
+  // A cached token skips parsing and the signature, never the checks below.
+  TokenCache::Entry* hit = cache ? cache->find(ex.token) : nullptr;
+  const Provider* chosen = nullptr;
+  if (hit) {
+    chosen = hit->provider;
+    scratch.copy_verified_from(hit->jws);
+  } else {
+    const Status parsed = parse_jws(ex.token, PayloadKind::jwt_claims, scratch);
+    if (parsed != Status::ok) return invalid_token(parsed);
+    const auto& c = scratch.claims();
+    if (c.shape == Status::issuer_invalid) return invalid_token(Status::issuer_invalid);
+    if (!c.iss) return invalid_token(Status::issuer_missing);
+    const auto it = by_issuer_.find(*c.iss);
+    if (it == by_issuer_.end()) return invalid_token(Status::unknown_issuer);
+    chosen = it->second;
+  }
+  const Provider& provider = *chosen;
 
   auto fail = [&](Status s) {
     Decision d = invalid_token(s);
@@ -214,14 +222,37 @@ Decision PolicyEngine::authenticate(const RequestView& request, const CompiledRo
     d.provider = &provider;
     return d;
   }
-  Status s = verify_jws_signature(scratch, *keys, provider.options().algorithms);
-  if (s == Status::ok) s = check_claims(claims, provider.options().claims, now);
-  if (s != Status::ok) return fail(s);
+  Decision::Cache cache_use = cache ? Decision::Cache::miss : Decision::Cache::none;
+  Status s = Status::ok;
+  if (hit && TokenCache::key_still_valid(*hit, keys)) {
+    cache_use = Decision::Cache::hit;
+  } else {
+    if (hit) {
+      // The key left the set: drop the entry and verify from scratch (the cached parts lack
+      // the signature).
+      cache->erase(ex.token);
+      hit = nullptr;
+      s = parse_jws(ex.token, PayloadKind::jwt_claims, scratch);
+    }
+    const Key* used = nullptr;
+    if (s == Status::ok) s = verify_jws_signature(scratch, *keys, provider.options().algorithms, &used);
+    if (s == Status::ok) s = check_claims(scratch.claims(), provider.options().claims, now);
+    if (s == Status::ok && cache && used) cache->insert(ex.token, provider, keys, *used, scratch);
+  }
+  // Time claims are re-checked on every hit: a cached token still expires.
+  if (s == Status::ok && hit) s = check_claims(scratch.claims(), provider.options().claims, now);
+  if (s != Status::ok) {
+    if (hit) cache->erase(ex.token);
+    Decision d = fail(s);
+    d.cache = cache_use;
+    return d;
+  }
 
   if (!route.claims.empty() && !route.claims.check(scratch.payload()).ok()) {
     Decision d = reject(403, policies::reason(Status::claims_requirement_failed), "insufficient_scope", true);
     d.provider = &provider;
     d.token_status = Status::claims_requirement_failed;
+    d.cache = cache_use;
     return d;
   }
   Decision d;
@@ -229,6 +260,7 @@ Decision PolicyEngine::authenticate(const RequestView& request, const CompiledRo
   d.provider = &provider;
   d.authenticated = true;
   d.token_source = &source;
+  d.cache = cache_use;
   return d;
 }
 

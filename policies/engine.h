@@ -17,6 +17,7 @@
 #include "policies/jws.h"
 #include "policies/provider.h"
 #include "policies/route_table.h"
+#include "policies/token_cache.h"
 #include "policies/token_extractor.h"
 
 namespace jwt_sidecar::policies {
@@ -37,9 +38,10 @@ class PolicyEngine {
                                                std::vector<config::ConfigError>& errors);
 
   // Decides one request. `scratch` holds the decoded token afterwards (its payload feeds
-  // forwarded_headers()); `query_scratch` receives a percent-decoded query token.
+  // forwarded_headers()); `query_scratch` receives a percent-decoded query token. `cache`, the
+  // calling thread's verified-token cache, may be null.
   Decision decide(const RequestView& request, std::int64_t now, ParsedJws& scratch,
-                  std::string& query_scratch) const;
+                  std::string& query_scratch, TokenCache* cache = nullptr) const;
 
   const RouteTable& routes() const { return routes_; }
   const std::vector<std::unique_ptr<Provider>>& providers() const { return providers_; }
@@ -61,7 +63,7 @@ class PolicyEngine {
  private:
   PolicyEngine() = default;
   Decision authenticate(const RequestView& request, const CompiledRoute& route, std::int64_t now,
-                        ParsedJws& scratch, std::string& query_scratch) const;
+                        ParsedJws& scratch, std::string& query_scratch, TokenCache* cache) const;
 
   RouteTable routes_;
   std::vector<std::unique_ptr<Provider>> providers_;

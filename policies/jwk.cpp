@@ -3,6 +3,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <atomic>
@@ -260,6 +261,29 @@ class KeyBuilder {
   dom::object jwk_;
 };
 
+// Key::fingerprint_, from the DER public key or the secret.
+bool fingerprint(Key& key) {
+  std::string material;
+  if (key.type() == KeyType::oct) {
+    material = "oct:";
+    material += key.secret();
+  } else {
+    unsigned char* der = nullptr;
+    const int len = i2d_PUBKEY(key.pkey(), &der);
+    if (len <= 0) {
+      ERR_clear_error();
+      return false;
+    }
+    material.assign(reinterpret_cast<const char*>(der), static_cast<std::size_t>(len));
+    OPENSSL_free(der);
+  }
+  unsigned int out_len = 0;
+  const bool ok = EVP_Digest(material.data(), material.size(), key.fingerprint_.data(), &out_len,
+                             EVP_sha256(), nullptr) == 1;
+  OPENSSL_cleanse(material.data(), material.size());
+  return ok && out_len == key.fingerprint_.size();
+}
+
 JwksLoadResult load_jwks(std::string_view text) {
   JwksLoadResult result;
   dom::parser parser;
@@ -314,6 +338,10 @@ JwksLoadResult load_jwks(std::string_view text) {
     key.id_ = next_id.fetch_add(1, std::memory_order_relaxed);
     if (const auto reason = builder.build(key); !reason.empty()) {
       result.skipped.push_back({i, std::move(kid), std::string(reason)});
+      continue;
+    }
+    if (!fingerprint(key)) {
+      result.skipped.push_back({i, key.kid(), "openssl_error"});
       continue;
     }
     usable.push_back(std::move(key));

@@ -2,6 +2,7 @@
 // validation happens here, once, when a key set is loaded; verification never decodes a key.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -17,6 +18,8 @@
 namespace jwt_sidecar::policies {
 
 struct JwksLoadResult;
+class Key;
+bool fingerprint(Key& key);
 
 enum class KeyType : std::uint8_t { rsa, ec, okp, oct };
 enum class Curve : std::uint8_t { none, p256, p384, p521, ed25519, ed448 };
@@ -37,6 +40,9 @@ class Key {
   // Unique for the life of the process (never reused, unlike an address): lets per-thread
   // caches know they hold state for exactly this key.
   std::uint64_t id() const { return id_; }
+  // SHA-256 of the public key (DER SubjectPublicKeyInfo) or of the HMAC secret: equal for the
+  // same key material across reloads, so caches can keep what a re-fetched set still holds.
+  const std::array<unsigned char, 32>& fingerprint() const { return fingerprint_; }
 
   // Whether this key may verify a token signed with `alg`: the key's type (and curve) decides
   // the primitive, a pinned "alg" must match, and an HMAC secret must be at least as long as
@@ -51,6 +57,7 @@ class Key {
  private:
   friend class KeyBuilder;
   friend JwksLoadResult load_jwks(std::string_view json);
+  friend bool fingerprint(Key& key);
   KeyType type_ = KeyType::oct;
   Curve curve_ = Curve::none;
   std::optional<std::string> kid_;
@@ -59,6 +66,7 @@ class Key {
   std::string secret_;
   int bits_ = 0;
   std::uint64_t id_ = 0;
+  std::array<unsigned char, 32> fingerprint_{};
 };
 
 // An immutable set of keys with an exact-match index by kid.

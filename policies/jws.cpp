@@ -143,6 +143,19 @@ Status parse_object(dom::parser& parser, std::string_view padded, dom::object& o
 
 }  // namespace
 
+void ParsedJws::copy_verified_from(const ParsedJws& other) {
+  signing_input_ = {};
+  signature_.clear();
+  header_.assign(other.header_);  // keeps the simdjson padding that follows the text
+  header_size_ = other.header_size_;
+  payload_.assign(other.payload_);
+  payload_size_ = other.payload_size_;
+  alg_ = other.alg_;
+  has_kid_ = other.has_kid_;
+  kid_.assign(other.kid_);
+  claims_ = other.claims_;
+}
+
 Status parse_jws(std::string_view token, PayloadKind kind, ParsedJws& out) {
   out.signing_input_ = {};
   out.signature_.clear();

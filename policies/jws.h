@@ -30,6 +30,10 @@ class ParsedJws {
   // Only for PayloadKind::jwt_claims.
   const Claims& claims() const { return claims_; }
 
+  // Takes the decoded header, payload and claims of an already verified token (a cache hit).
+  // The signing input and signature are left empty: they belong to the original token text.
+  void copy_verified_from(const ParsedJws& other);
+
  private:
   friend Status parse_jws(std::string_view, PayloadKind, ParsedJws&);
   std::string_view signing_input_;  // points into the caller's token

@@ -127,8 +127,10 @@ void Server::start() {
   const auto& cfg = rt->config;
   unsigned n = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
   auto ep = endpoint_of(cfg.listen);
+  const std::size_t cache_per_worker = cfg.token_cache_size == 0 ? 0 : std::max<std::size_t>(1, cfg.token_cache_size / n);
   for (unsigned i = 0; i < n; ++i) {
     s.workers.push_back(std::make_unique<Worker>(s.state));
+    s.workers.back()->token_cache = std::make_unique<policies::TokenCache>(cache_per_worker);
     s.acceptors.push_back(std::make_unique<tcp::acceptor>(s.workers.back()->ioc));
     open_listener(*s.acceptors.back(), ep, n > 1);
     // Port 0 picks a free port once; the other workers join it.

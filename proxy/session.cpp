@@ -107,7 +107,7 @@ class RequestHandler {
       collect_token_headers(req);
       const policies::RequestView view{req.method_string(), host, sc_.target.match_path,
                                        sc_.token_headers, sc_.target.query};
-      decision = rt_.engine->decide(view, unix_seconds(), sc_.jws, sc_.query_scratch);
+      decision = rt_.engine->decide(view, unix_seconds(), sc_.jws, sc_.query_scratch, w_.cache_for(rt_));
       // A kid the set lacks may be a key the IdP just rotated in: refetch (coalesced and
       // rate-limited by the fetcher) and decide once more.
       if (decision.token_status == policies::Status::key_not_found && decision.provider &&
@@ -116,8 +116,10 @@ class RequestHandler {
         const bool fetched = co_await w_.state.fetcher->refetch_for_unknown_kid(*decision.provider);
         log_debug("unknown kid", {{"provider", decision.provider->name()}, {"refetched", fetched ? "yes" : "no"},
                                   {"waited_us", std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - waited_from).count()}});
-        if (fetched) decision = rt_.engine->decide(view, unix_seconds(), sc_.jws, sc_.query_scratch);
+        if (fetched) decision = rt_.engine->decide(view, unix_seconds(), sc_.jws, sc_.query_scratch, w_.cache_for(rt_));
       }
+      if (decision.cache == policies::Decision::Cache::hit) Metrics::instance().cache_hit();
+      if (decision.cache == policies::Decision::Cache::miss) Metrics::instance().cache_miss();
       if (!decision.allowed()) {
         ErrorResponse r = error_for(decision);
         r.keep_alive = may_keep;

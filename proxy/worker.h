@@ -11,6 +11,7 @@
 
 #include "policies/jws.h"
 #include "policies/path.h"
+#include "policies/token_cache.h"
 #include "policies/token_extractor.h"
 #include "proxy/net.h"
 #include "proxy/runtime.h"
@@ -43,6 +44,20 @@ struct Worker {
   ServerState& state;
   net::io_context ioc{1};
   UpstreamPool pool;
+
+  // Verified tokens of this thread (token_cache_size split over the workers). Entries point
+  // into one Runtime's providers, so the cache is emptied when the Runtime changes.
+  std::unique_ptr<policies::TokenCache> token_cache;
+  const Runtime* token_cache_runtime = nullptr;
+
+  policies::TokenCache* cache_for(const Runtime& rt) {
+    if (!token_cache || token_cache->capacity() == 0) return nullptr;
+    if (token_cache_runtime != &rt) {
+      token_cache->clear();
+      token_cache_runtime = &rt;
+    }
+    return token_cache.get();
+  }
 
 
   // Open client connections, for the drain: idle ones are closed at once, busy ones finish.

@@ -201,3 +201,19 @@ TEST_CASE("access log: one JSON line per request, never the token", "[integratio
   }
   for (const auto& l : f.proxy.process().stdout_lines()) CHECK(l.find(t.substr(0, 40)) == std::string::npos);
 }
+
+TEST_CASE("the token cache serves repeated tokens and counts hits and misses", "[integration][cache]") {
+  ProxyFixture f;
+  const auto t = token();
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(http_request(f.port(), "GET", "/orders/1", {{"Authorization", bearer(t)}})->status == 200);
+  }
+  // Route requirements still apply to a cached token.
+  const auto weak = token(R"("scope":"profile")");
+  REQUIRE(http_request(f.port(), "GET", "/orders/1", {{"Authorization", bearer(weak)}})->status == 403);
+  REQUIRE(http_request(f.port(), "GET", "/orders/1", {{"Authorization", bearer(weak)}})->status == 403);
+  const auto m = http_request(f.proxy.admin_port(), "GET", "/metrics")->body;
+  CHECK(m.find("jwt_sidecar_token_cache_hits_total 3\n") != std::string::npos);
+  CHECK(m.find("jwt_sidecar_token_cache_misses_total 2\n") != std::string::npos);
+  CHECK(f.upstream.request_count() == 3);
+}
