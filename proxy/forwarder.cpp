@@ -14,7 +14,6 @@ namespace {
 
 using namespace boost::asio::experimental::awaitable_operators;
 using Clock = std::chrono::steady_clock;
-constexpr std::size_t kRelayBuffer = 64 * 1024;
 
 using RequestBodyParser = http::request_parser<http::buffer_body>;
 using ResponseBodyParser = http::response_parser<http::buffer_body>;
@@ -72,16 +71,27 @@ void strip_hop_by_hop(http::fields& fields, bool keep_upgrade) {
   if (!keep_upgrade) fields.erase(http::field::upgrade);
 }
 
+// Whether a header name equals a protected name in its normalised form (lower case, '_' as
+// '-'), compared in place: no allocation per header.
+bool same_normalized(std::string_view name, std::string_view normalized) {
+  if (name.size() != normalized.size()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c == '_') c = '-';
+    if (c != normalized[i]) return false;
+  }
+  return true;
+}
+
 void strip_protected(http::fields& fields, const std::vector<std::string>& protected_names) {
   if (protected_names.empty()) return;
-  std::vector<std::string> doomed;
-  for (const auto& f : fields) {
-    const auto n = normalized_header_name(f.name_string());
-    for (const auto& p : protected_names) {
-      if (n == p) doomed.emplace_back(f.name_string());
-    }
+  for (auto it = fields.begin(); it != fields.end();) {
+    const auto name = it->name_string();
+    const bool doomed = std::any_of(protected_names.begin(), protected_names.end(),
+                                    [&](const std::string& p) { return same_normalized(name, p); });
+    it = doomed ? fields.erase(it) : std::next(it);
   }
-  for (const auto& n : doomed) fields.erase(n);
 }
 
 void strip_token(http::fields& fields, const config::TokenSource& source) {
@@ -194,15 +204,6 @@ std::int64_t micros_since(Clock::time_point start) {
 }
 
 }  // namespace
-
-std::string normalized_header_name(std::string_view name) {
-  std::string out(name);
-  for (auto& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c == '_') c = '-';
-  }
-  return out;
-}
 
 namespace {
 
@@ -318,10 +319,11 @@ awaitable<ForwardResult> forward(Worker& worker, ForwardRequest& fr) {
     if (ec) co_return result;
   }
 
-  auto buf = std::make_unique<char[]>(kRelayBuffer);
+  if (!fr.scratch.relay_buffer) fr.scratch.relay_buffer = std::make_unique<char[]>(kRelayBuffer);
+  char* buf = fr.scratch.relay_buffer.get();
   const auto sent = co_await relay_body<true>(fr.client, fr.client_buffer, parser, conn->stream, *sr,
                                               limits.idle_timeout, limits.upstream_timeout,
-                                              buf.get(), result.bytes_in);
+                                              buf, result.bytes_in);
   if (sent == Relay::body_limit) co_return co_await fail(413, "body_too_large");
   if (sent == Relay::read_failed || sent == Relay::read_timeout) {
     result.reason = "client_aborted";
@@ -366,7 +368,7 @@ awaitable<ForwardResult> forward(Worker& worker, ForwardRequest& fr) {
   if (!bodiless) {
     const auto got = co_await relay_body<false>(conn->stream, conn->buffer, *rp, fr.client, rsr,
                                                 limits.upstream_timeout, limits.idle_timeout,
-                                                buf.get(), result.bytes_out);
+                                                buf, result.bytes_out);
     if (got != Relay::ok) {
       result.keep_alive = false;  // the response is cut short: the client must see a close
       result.reason = got == Relay::write_failed ? "client_aborted" : "upstream_reset";

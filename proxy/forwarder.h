@@ -37,8 +37,4 @@ struct ForwardResult {
 
 awaitable<ForwardResult> forward(Worker& worker, ForwardRequest& request);
 
-// Lower-case with '_' mapped to '-': how header names are compared against the protected
-// (claim) headers, so X_User_Id cannot slip past a strip of x-user-id.
-std::string normalized_header_name(std::string_view name);
-
 }  // namespace jwt_sidecar::proxy

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <algorithm>
 
 #include "policies/json_text.h"
 
@@ -23,9 +24,21 @@ std::string_view level_name(config::LogLevel level) {
   return "info";
 }
 
+// Appends an RFC 3339 UTC time with milliseconds, formatted on the stack.
+void append_time(std::string& line, std::int64_t unix_ms) {
+  const std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  const int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                              static_cast<int>(unix_ms % 1000));
+  if (n > 0) line.append(buf, static_cast<std::size_t>(std::min(n, static_cast<int>(sizeof buf) - 1)));
+}
+
 void begin_line(std::string& line, std::string_view level) {
   line += "{\"time\":\"";
-  line += format_time_utc(unix_ms());
+  append_time(line, unix_ms());
   line += "\",\"level\":\"";
   line += level;
   line += '"';
@@ -48,14 +61,9 @@ void add_number(std::string& line, std::string_view key, std::int64_t value) {
 }  // namespace
 
 std::string format_time_utc(std::int64_t unix_ms) {
-  const std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(unix_ms % 1000));
-  return buf;
+  std::string out;
+  append_time(out, unix_ms);
+  return out;
 }
 
 Logger& Logger::instance() {
@@ -90,8 +98,8 @@ void Logger::log(config::LogLevel level, std::string_view msg, std::initializer_
 
 void Logger::access(const AccessLogEntry& e) {
   if (!access_.load(std::memory_order_relaxed)) return;
-  std::string line;
-  line.reserve(384);
+  thread_local std::string line;  // reused: no allocation per request once warm
+  line.clear();
   begin_line(line, "info");
   add_string(line, "msg", "request");
   add_string(line, "method", e.method);

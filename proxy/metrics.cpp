@@ -65,43 +65,57 @@ Metrics& Metrics::instance() {
   return metrics;
 }
 
-void Metrics::add(Counter& counter, std::string labels) {
+void Metrics::add(Counter& counter, std::string_view labels) {
   std::lock_guard lock(mu_);
-  ++counter[std::move(labels)];
+  auto it = counter.find(labels);
+  if (it == counter.end()) it = counter.emplace(std::string(labels), 0).first;  // first time only
+  ++it->second;
 }
+
+namespace {
+
+// Label text is built in a per-thread buffer: no allocation per request once warm.
+std::string& label_buffer() {
+  thread_local std::string buffer;
+  buffer.clear();
+  return buffer;
+}
+
+}  // namespace
 
 void Metrics::request(std::string_view route, std::string_view decision, unsigned code,
                       double seconds) {
-  std::string labels;
+  auto& labels = label_buffer();
   append_label(labels, "route", route);
   labels += ',';
   append_label(labels, "decision", decision);
-  labels += ',';
-  append_label(labels, "code", std::to_string(code));
-  add(requests_, std::move(labels));
+  labels += ",code=\"";
+  labels += std::to_string(code);  // three digits: fits the small-string buffer
+  labels += '"';
+  add(requests_, labels);
   request_duration_.observe(seconds);
 }
 
 void Metrics::token_rejection(std::string_view provider, std::string_view reason) {
-  std::string labels;
+  auto& labels = label_buffer();
   append_label(labels, "provider", provider);
   labels += ',';
   append_label(labels, "reason", reason);
-  add(rejections_, std::move(labels));
+  add(rejections_, labels);
 }
 
 void Metrics::jwks_fetch(std::string_view provider, std::string_view result) {
-  std::string labels;
+  auto& labels = label_buffer();
   append_label(labels, "provider", provider);
   labels += ',';
   append_label(labels, "result", result);
-  add(fetches_, std::move(labels));
+  add(fetches_, labels);
 }
 
 void Metrics::config_reload(std::string_view result) {
-  std::string labels;
+  auto& labels = label_buffer();
   append_label(labels, "result", result);
-  add(reloads_, std::move(labels));
+  add(reloads_, labels);
 }
 
 std::uint64_t Metrics::counter_value(std::string_view family, std::string_view labels) const {

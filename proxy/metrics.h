@@ -55,7 +55,7 @@ class Metrics {
 
  private:
   using Counter = std::map<std::string, std::uint64_t, std::less<>>;
-  void add(Counter& counter, std::string labels);
+  void add(Counter& counter, std::string_view labels);
   static void render_counter(std::string& out, std::string_view name, std::string_view help,
                              const Counter& counter);
 

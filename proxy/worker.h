@@ -30,7 +30,10 @@ struct ServerState {
 
 // Buffers one connection reuses for each of its requests. Per connection, not per thread:
 // a request suspends (upstream I/O, a key refetch) while others on the thread run.
+inline constexpr std::size_t kRelayBuffer = 64 * 1024;
+
 struct SessionScratch {
+  std::unique_ptr<char[]> relay_buffer;  // kRelayBuffer bytes, made on the first forward
   policies::ParsedJws jws;
   policies::NormalizedTarget target;
   std::string query_scratch;
