@@ -52,7 +52,13 @@ TEST_CASE("a 200 MiB upload and download stream through with flat memory", "[int
   const auto rss = peak_rss_kib(f.proxy.process().pid());
   INFO("peak RSS KiB: " << rss);
   CHECK(rss > 0);
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed memory in quarantine (256 MiB by default): RSS says nothing
+  // about the proxy here. The release build checks the bound.
+  WARN("peak RSS bound not checked under AddressSanitizer; measured " << rss << " KiB");
+#else
   CHECK(rss < 64 * 1024);  // 200 MiB went through; the proxy never held more than a buffer
+#endif
 }
 
 TEST_CASE("chunked bodies pass through both ways", "[integration][streaming]") {
