@@ -319,8 +319,13 @@ awaitable<ForwardResult> forward(Worker& worker, ForwardRequest& fr) {
     if (ec) co_return result;
   }
 
-  if (!fr.scratch.relay_buffer) fr.scratch.relay_buffer = std::make_unique<char[]>(kRelayBuffer);
-  char* buf = fr.scratch.relay_buffer.get();
+  // Borrowed from the worker for this forward only, returned on every way out.
+  struct Lease {
+    Worker& w;
+    std::unique_ptr<char[]> b;
+    ~Lease() { w.return_relay_buffer(std::move(b)); }
+  } lease{worker, worker.take_relay_buffer()};
+  char* buf = lease.b.get();
   const auto sent = co_await relay_body<true>(fr.client, fr.client_buffer, parser, conn->stream, *sr,
                                               limits.idle_timeout, limits.upstream_timeout,
                                               buf, result.bytes_in);

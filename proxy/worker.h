@@ -33,7 +33,6 @@ struct ServerState {
 inline constexpr std::size_t kRelayBuffer = 64 * 1024;
 
 struct SessionScratch {
-  std::unique_ptr<char[]> relay_buffer;  // kRelayBuffer bytes, made on the first forward
   policies::ParsedJws jws;
   policies::NormalizedTarget target;
   std::string query_scratch;
@@ -51,6 +50,19 @@ struct Worker {
   // Verified tokens of this thread (token_cache_size split over the workers). Entries point
   // into one Runtime's providers, so the cache is emptied when the Runtime changes.
   std::unique_ptr<policies::TokenCache> token_cache;
+
+  // Relay buffers (kRelayBuffer bytes) lent to forwards in progress and kept for reuse: an
+  // idle keep-alive connection holds none.
+  std::vector<std::unique_ptr<char[]>> free_relay_buffers;
+  std::unique_ptr<char[]> take_relay_buffer() {
+    if (free_relay_buffers.empty()) return std::make_unique<char[]>(kRelayBuffer);
+    auto b = std::move(free_relay_buffers.back());
+    free_relay_buffers.pop_back();
+    return b;
+  }
+  void return_relay_buffer(std::unique_ptr<char[]> b) {
+    if (b && free_relay_buffers.size() < 64) free_relay_buffers.push_back(std::move(b));
+  }
   const Runtime* token_cache_runtime = nullptr;
 
   policies::TokenCache* cache_for(const Runtime& rt) {
