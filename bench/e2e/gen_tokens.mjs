@@ -4,7 +4,7 @@
 //
 // Node's crypto is used rather than one `openssl` process per token: it signs the ~8,000 tokens
 // in a few seconds, where spawning openssl for each would take minutes. Private keys never leave
-// this process (nothing asks for them on disk); only public material and tokens are written:
+// this process (they are never written to disk); only public material and tokens are written:
 //
 //   rs.pem, es.pem       SPKI public keys, for HAProxy's jwt_verify (it takes a PEM file path)
 //   hs.secret            the HMAC secret as text, for jwt_verify (it takes the secret itself)
@@ -29,23 +29,73 @@ const fillerKeys = Number(fillerText ?? 997);
 const b64url = (buf) => Buffer.from(buf).toString("base64url");
 const write = (name, text) => fs.writeFileSync(path.join(outDir, name), text);
 
-const rsa = crypto.generateKeyPairSync("rsa", { modulusLength: 2048, publicExponent: 65537 });
-const ec = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" });
+// Keys are generated with their encodings requested up front, and public JWKs are read from
+// the DER by hand, never with KeyObject.export({format: "jwk"}): with node 20, exporting JWKs
+// in a loop of generateKeyPairSync calls deadlocked once here (a garbage collection during the
+// export ran a key-generation job's destructor, which waited for the mutex the export held).
+function generate(type, options) {
+  const { publicKey, privateKey } = crypto.generateKeyPairSync(type, {
+    ...options,
+    publicKeyEncoding: { type: "spki", format: "der" },
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  });
+  return { spki: publicKey, privatePem: privateKey };
+}
+
+// Minimal DER reading: enough for the two fixed shapes below. Returns [tag, content, rest].
+function derRead(buf) {
+  const tag = buf[0];
+  let len = buf[1];
+  let at = 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + buf[2 + i];
+    at = 2 + n;
+  }
+  return [tag, buf.subarray(at, at + len), buf.subarray(at + len)];
+}
+const unsigned = (int) => (int[0] === 0 && int.length > 1 ? int.subarray(1) : int);
+
+// SubjectPublicKeyInfo = SEQUENCE { AlgorithmIdentifier, BIT STRING key }.
+function spkiKeyBits(spki) {
+  const [, seq] = derRead(spki);
+  const [, , afterAlg] = derRead(seq);
+  const [tag, bits] = derRead(afterAlg);
+  if (tag !== 0x03 || bits[0] !== 0) throw new Error("unexpected SPKI shape");
+  return bits.subarray(1); // skip the "unused bits" byte
+}
+function rsaJwk(spki) {
+  // The key bits are RSAPublicKey = SEQUENCE { INTEGER n, INTEGER e }.
+  const [, seq] = derRead(spkiKeyBits(spki));
+  const [, n, rest] = derRead(seq);
+  const [, e] = derRead(rest);
+  return { kty: "RSA", n: b64url(unsigned(n)), e: b64url(unsigned(e)) };
+}
+function p256Jwk(spki) {
+  // The key bits are the uncompressed point 04 || X || Y, 32 bytes each on P-256.
+  const point = spkiKeyBits(spki);
+  if (point.length !== 65 || point[0] !== 4) throw new Error("unexpected P-256 point");
+  return { kty: "EC", crv: "P-256", x: b64url(point.subarray(1, 33)), y: b64url(point.subarray(33)) };
+}
+const pem = (spki) =>
+  `-----BEGIN PUBLIC KEY-----\n${spki.toString("base64").match(/.{1,64}/g).join("\n")}\n-----END PUBLIC KEY-----\n`;
+
+const rsa = generate("rsa", { modulusLength: 2048, publicExponent: 65537 });
+const ec = generate("ec", { namedCurve: "P-256" });
+const rsaPrivate = crypto.createPrivateKey(rsa.privatePem);
+const ecPrivate = crypto.createPrivateKey(ec.privatePem);
 // 32 random bytes written as 64 hex characters: the secret is those 64 ASCII bytes. Hex keeps it
 // safe to put in HAProxy's config unquoted, and 64 bytes is above HS256's 32-byte minimum.
 const hsSecret = crypto.randomBytes(32).toString("hex");
 
-write("rs.pem", rsa.publicKey.export({ type: "spki", format: "pem" }));
-write("es.pem", ec.publicKey.export({ type: "spki", format: "pem" }));
+write("rs.pem", pem(rsa.spki));
+write("es.pem", pem(ec.spki));
 write("hs.secret", hsSecret);
 
-function publicJwk(keyObject, kid, alg) {
-  const jwk = keyObject.export({ format: "jwk" });
-  return { ...jwk, kid, alg, use: "sig" };
-}
 const baseKeys = [
-  publicJwk(rsa.publicKey, "rs-1", "RS256"),
-  publicJwk(ec.publicKey, "es-1", "ES256"),
+  { ...rsaJwk(rsa.spki), kid: "rs-1", alg: "RS256", use: "sig" },
+  { ...p256Jwk(ec.spki), kid: "es-1", alg: "ES256", use: "sig" },
   { kty: "oct", kid: "hs-1", alg: "HS256", use: "sig", k: b64url(Buffer.from(hsSecret, "ascii")) },
 ];
 write("jwks.json", JSON.stringify({ keys: baseKeys }));
@@ -55,8 +105,8 @@ write("jwks.json", JSON.stringify({ keys: baseKeys }));
 // The real keys are put last so that a linear scan by kid would have to walk past all of them.
 const filler = [];
 for (let i = 0; i < fillerKeys; i++) {
-  const pair = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" });
-  filler.push(publicJwk(pair.publicKey, `filler-${String(i).padStart(4, "0")}`, "ES256"));
+  const { spki } = generate("ec", { namedCurve: "P-256" });
+  filler.push({ ...p256Jwk(spki), kid: `filler-${String(i).padStart(4, "0")}`, alg: "ES256", use: "sig" });
 }
 write("jwks-large.json", JSON.stringify({ keys: [...filler, ...baseKeys] }));
 
@@ -67,10 +117,10 @@ function sign(alg, kid, claims) {
   const payload = b64url(JSON.stringify(claims));
   const input = Buffer.from(`${header}.${payload}`, "ascii");
   let sig;
-  if (alg === "RS256") sig = crypto.sign("sha256", input, rsa.privateKey);
+  if (alg === "RS256") sig = crypto.sign("sha256", input, rsaPrivate);
   else if (alg === "ES256")
     // JWS wants the raw R||S form (RFC 7518 3.4), not the DER that sign() gives by default.
-    sig = crypto.sign("sha256", input, { key: ec.privateKey, dsaEncoding: "ieee-p1363" });
+    sig = crypto.sign("sha256", input, { key: ecPrivate, dsaEncoding: "ieee-p1363" });
   else sig = crypto.createHmac("sha256", Buffer.from(hsSecret, "ascii")).update(input).digest();
   return `${header}.${payload}.${b64url(sig)}`;
 }

@@ -1,0 +1,520 @@
+#!/usr/bin/env bash
+# The end-to-end benchmark of issue 5: jwt-sidecar against HAProxy 2.6's jwt_verify, both in
+# front of the same nginx upstream, driven by wrk over keep-alive connections on 127.0.0.1.
+#
+#   bench/e2e/run.sh [--quick] [--no-pin] [--keep] [--out DIR]
+#
+# Full run (~7 minutes): writes bench/RESULTS.md and bench/results.svg, and keeps every wrk
+# output under bench/out/raw/. --quick (~1.5 minutes): shorter runs, one round, and writes to
+# bench/out/ so that a quick look never replaces the committed results. bench/README.md
+# explains the workloads and how to read the table.
+set -euo pipefail
+
+usage() {
+  cat <<'EOF'
+usage: bench/e2e/run.sh [--quick] [--no-pin] [--keep] [--out DIR]
+
+  --quick   3 s runs, 1 round (about 1.5 minutes); results go to bench/out/
+  --no-pin  do not pin the proxy to CPU 0 and nginx + wrk to CPU 1 (the default with 2+
+            cores); unpinned, the three share every core and req/s mixes the proxy's cost
+            with the load generator's
+  --keep    keep the temporary directory (configs, keys, tokens, logs) and print its path
+  --out DIR where RESULTS.md and results.svg go (default: bench/, or bench/out/ with --quick)
+
+Needs nginx, haproxy (2.6), wrk, node, python3, curl: deploy/install-deps.sh installs them.
+Uses build/release/bin/jwt-sidecar (built if missing), or $JWT_SIDECAR_BIN.
+EOF
+}
+
+quick=0 pin=1 keep=0 out=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --no-pin) pin=0 ;;
+    --keep) keep=1 ;;
+    --out) out=${2:?--out needs a directory}; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+bin=${JWT_SIDECAR_BIN:-$root/build/release/bin/jwt-sidecar}
+# nginx and haproxy live in /usr/sbin, which a non-root user's PATH may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
+
+if [ "$quick" = 1 ]; then
+  duration=3 warmup=1 rounds=1 time_limit=240
+  out=${out:-$root/bench/out}
+else
+  # Two rounds per workload in alternating order (HAProxy first, then jwt-sidecar first), so
+  # that a burst of other load on the machine does not land on one proxy only.
+  duration=10 warmup=2 rounds=2 time_limit=900
+  out=${out:-$root/bench}
+fi
+idle_count=10000
+connections=32
+issuer=https://idp.bench.test
+audience=bench-api
+token_count=2000
+filler_keys=997 # + the 3 real keys = the 1,000-key JWKS of workload 7
+scale_routes=10000
+
+say() { printf '%s\n' "$*"; }
+die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
+
+for tool in nginx haproxy wrk node python3 curl timeout; do
+  command -v "$tool" >/dev/null || die "'$tool' not found: run deploy/install-deps.sh"
+done
+# Pinning gives each proxy one core of its own, as "one worker thread" means, and gives nginx
+# and wrk the other: the proxy is then the bottleneck, and its req/s is its own cost. Without
+# it, proxy, nginx and wrk share both cores and a cheaper proxy partly shows up as more CPU for
+# wrk. It needs 2 cores and taskset; without them the run goes on unpinned and says so.
+if [ "$pin" = 1 ] && { [ "$(nproc)" -lt 2 ] || ! command -v taskset >/dev/null; }; then
+  say "note: fewer than 2 cores or no taskset: running unpinned"
+  pin=0
+fi
+haproxy_version=$(haproxy -v 2>/dev/null | sed -n 1p) # sed, not head: no SIGPIPE under pipefail
+case "$haproxy_version" in
+  *"version 2.6."*) ;;
+  *) say "warning: this benchmark is written for HAProxy 2.6; found: $haproxy_version" ;;
+esac
+if [ ! -x "$bin" ]; then
+  say "== building jwt-sidecar (release preset)"
+  (cd "$root" && cmake --preset release >/dev/null && cmake --build --preset release) ||
+    die "build failed"
+fi
+
+# Other people may rebuild the binary while this runs: wait until it runs, then copy it, so
+# that every instance in this run is the same build.
+for ((n = 0; n < 60; n++)); do
+  "$bin" --version >/dev/null 2>&1 && break
+  [ "$n" = 0 ] && say "waiting for $bin to be runnable (a build may be linking it)"
+  sleep 2
+done
+"$bin" --version >/dev/null 2>&1 || die "$bin does not run"
+
+started=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+work=$(mktemp -d "${TMPDIR:-/tmp}/jwt-sidecar-e2e.XXXXXX")
+chmod 700 "$work"
+cp "$bin" "$work/jwt-sidecar"
+bin_built=$(date -u -r "$bin" '+%Y-%m-%d %H:%M UTC')
+bin_label=${bin#"$root"/}
+bin="$work/jwt-sidecar"
+raw="$out/raw"
+[ "$quick" = 1 ] || raw="$root/bench/out/raw"
+mkdir -p "$out" "$raw"
+rm -f "$raw"/*.txt "$raw"/results.jsonl "$raw"/meta.tsv "$raw"/notes.md
+
+# ------------------------------------------------------------------ process bookkeeping
+# Every process this script starts is recorded by PID and stopped on exit, whatever the exit.
+pids=()        # stopped with TERM, newest first, then KILL if still there after 5 s
+late_pids=()   # nginx workers: their master stops them; KILLed only if they outlive it
+watchdog=""
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  local i pid n
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${pids[i]}" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    for ((n = 0; n < 50; n++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  for pid in "${late_pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  if [ -n "$watchdog" ]; then kill -TERM "$watchdog" 2>/dev/null || true; fi
+  wait 2>/dev/null || true
+  if [ "$keep" = 1 ]; then
+    say "kept: $work"
+  else
+    rm -rf "$work"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'say "interrupted"; exit 130' INT
+trap 'say "stopped (time limit or TERM)"; exit 143' TERM
+
+# The whole run is bounded: past the limit, the watchdog TERMs this script, whose trap stops
+# everything. Its sleep runs in the background so that the TERM from cleanup ends it at once.
+(
+  trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
+  sleep "$time_limit" &
+  sleeper=$!
+  wait "$sleeper"
+  kill -TERM $$ 2>/dev/null
+) &
+watchdog=$!
+
+# 10,000 idle connections need as many descriptors in the proxy and in the client script.
+hard=$(ulimit -Hn)
+if [ "$hard" = unlimited ]; then ulimit -n 65536; else ulimit -n "$hard"; fi
+nofile=$(ulimit -n)
+
+# start NAME VAR CMD...: runs CMD in the background with its output in $work/NAME.log and
+# stores its PID in VAR.
+start() {
+  local name=$1 var=$2
+  shift 2
+  "$@" >"$work/$name.log" 2>&1 &
+  pids+=("$!")
+  printf -v "$var" '%s' "$!"
+}
+
+wait_http() { # URL SECONDS PID: until URL answers 200, or fail (with the log) if PID died
+  local url=$1 limit=$2 pid=$3 n
+  for ((n = 0; n < limit * 10; n++)); do
+    if curl -fs -o /dev/null --max-time 1 "$url"; then return 0; fi
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+free_ports() { # N distinct free TCP ports on 127.0.0.1, held together so they differ
+  python3 - "$1" <<'EOF'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+EOF
+}
+
+status_kib() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
+
+cpu_ticks() { # user+system clock ticks of every PID given, summed
+  local total=0 pid t
+  for pid in "$@"; do
+    # Fields after "(comm) ": state is 1st, utime 12th, stime 13th.
+    t=$(sed 's/^.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }')
+    total=$((total + t))
+  done
+  echo "$total"
+}
+
+pin_proxy=() pin_load=()
+pinning="not pinned (the kernel schedules proxy, nginx and wrk on all $(nproc) cores)"
+if [ "$pin" = 1 ]; then
+  pin_proxy=(taskset -c 0) pin_load=(taskset -c 1)
+  pinning="each proxy pinned to CPU 0, nginx (2 workers) and wrk pinned to CPU 1"
+fi
+
+say "== jwt-sidecar end-to-end benchmark ($([ "$quick" = 1 ] && echo quick || echo full) mode)"
+say "   work dir $work; $pinning; open-file limit $nofile"
+
+# ------------------------------------------------------------------ keys and tokens
+say "== generating keys and tokens (RSA 2048, P-256, HMAC; $token_count distinct tokens each)"
+# Bounded, and tried twice: a foreground command that hangs would also hold off the watchdog's
+# TERM (bash runs traps only between commands).
+for attempt in 1 2; do
+  timeout 120 node "$here/gen_tokens.mjs" "$work" "$issuer" "$audience" "$token_count" \
+    "$filler_keys" && break
+  [ "$attempt" = 1 ] || die "token generation failed twice"
+  say "   token generation failed or hung; trying once more"
+done
+
+read -r p_nginx p_haproxy p_base p_base_admin p_nocache p_nocache_admin p_large p_large_admin \
+  p_idle p_idle_admin <<<"$(free_ports 10)"
+
+# ------------------------------------------------------------------ nginx (the upstream)
+mkdir -p "$work/nginx/logs" "$work/nginx/tmp"
+nginx_user=""
+# As root, nginx would switch its workers to "nobody"; keep them as the invoking user instead.
+if [ "$(id -u)" = 0 ]; then nginx_user="user $(id -un) $(id -gn);"; fi
+cat >"$work/nginx/nginx.conf" <<EOF
+# The upstream of every proxied run: a tiny fixed answer, keep-alive, no logging.
+$nginx_user
+worker_processes 2;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log error;
+events { worker_connections 16384; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/tmp/body;
+  proxy_temp_path $work/nginx/tmp/proxy;
+  fastcgi_temp_path $work/nginx/tmp/fastcgi;
+  uwsgi_temp_path $work/nginx/tmp/uwsgi;
+  scgi_temp_path $work/nginx/tmp/scgi;
+  # Without these, nginx closes a keep-alive connection after 1,000 requests, and the proxies
+  # would be measured reconnecting.
+  keepalive_requests 10000000;
+  keepalive_timeout 300s;
+  server {
+    listen 127.0.0.1:$p_nginx;
+    location / {
+      default_type text/plain;
+      return 200 "ok\n";
+    }
+  }
+}
+EOF
+start nginx nginx_pid "${pin_load[@]}" nginx -p "$work/nginx" -e "$work/nginx/logs/error.log" \
+  -c "$work/nginx/nginx.conf" -g 'daemon off;'
+wait_http "http://127.0.0.1:$p_nginx/" 10 "$nginx_pid" || {
+  cat "$work/nginx.log" "$work/nginx/logs/error.log" >&2
+  die "nginx did not start"
+}
+mapfile -t nginx_workers < <(pgrep -P "$nginx_pid")
+late_pids+=("${nginx_workers[@]}")
+
+# ------------------------------------------------------------------ HAProxy (the peer)
+hs_secret=$(cat "$work/hs.secret")
+cat >"$work/haproxy.cfg" <<EOF
+# HAProxy 2.6 with jwt_verify, set up to check what jwt-sidecar checks. jwt_verify checks the
+# signature only (against a PEM public key file, or an HMAC secret); the claims are separate
+# rules on jwt_payload_query. A request must pass all of:
+#   alg one of RS256/ES256/HS256, verified with that algorithm's key   (sidecar: algorithms + kid)
+#   signature valid                                                   (sidecar: signature)
+#   iss equal to the issuer                                           (sidecar: provider issuer)
+#   aud equal to the audience                                         (sidecar: audiences)
+#   exp present and not past                                          (sidecar: require_exp, exp)
+# else 401 with a small JSON body and the connection kept, as jwt-sidecar answers.
+global
+  nbthread 1
+  maxconn 4096
+
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 60s
+  timeout server 30s
+  timeout http-keep-alive 60s
+  # jwt-sidecar adds X-Forwarded-For, -Proto and -Host; so does HAProxy here.
+  option forwardfor
+
+frontend bench
+  bind 127.0.0.1:$p_haproxy
+  acl public path_beg /public
+  http-request set-header X-Forwarded-Proto http
+  http-request set-header X-Forwarded-Host %[req.hdr(host)]
+  http-request set-var(txn.bearer) http_auth_bearer unless public
+  http-request set-var(txn.alg) var(txn.bearer),jwt_header_query('\$.alg') unless public
+  http-request set-var(txn.sig) var(txn.bearer),jwt_verify(txn.alg,"$work/rs.pem") if !public { var(txn.alg) -m str RS256 }
+  http-request set-var(txn.sig) var(txn.bearer),jwt_verify(txn.alg,"$work/es.pem") if !public { var(txn.alg) -m str ES256 }
+  http-request set-var(txn.sig) var(txn.bearer),jwt_verify(txn.alg,"$hs_secret") if !public { var(txn.alg) -m str HS256 }
+  # Claims are read only once the signature is known good, as jwt-sidecar does.
+  http-request set-var(txn.iss) var(txn.bearer),jwt_payload_query('\$.iss') if !public { var(txn.sig) -m int 1 }
+  http-request set-var(txn.aud) var(txn.bearer),jwt_payload_query('\$.aud') if !public { var(txn.sig) -m int 1 }
+  http-request set-var(txn.exp) var(txn.bearer),jwt_payload_query('\$.exp','int') if !public { var(txn.sig) -m int 1 }
+  http-request set-var(txn.now) date if !public
+  # "unless ... all hold": a missing variable fails its test, so a token without exp is refused.
+  http-request return status 401 content-type application/json string '{"error":"invalid_token"}' hdr WWW-Authenticate 'Bearer realm="haproxy", error="invalid_token"' unless public || { var(txn.sig) -m int 1 } { var(txn.iss) -m str $issuer } { var(txn.aud) -m str $audience } { var(txn.exp),sub(txn.now) -m int ge 0 }
+  default_backend upstream
+
+backend upstream
+  server nginx 127.0.0.1:$p_nginx
+EOF
+haproxy -c -q -f "$work/haproxy.cfg" || die "HAProxy rejected $work/haproxy.cfg"
+start haproxy haproxy_pid "${pin_proxy[@]}" haproxy -db -f "$work/haproxy.cfg"
+wait_http "http://127.0.0.1:$p_haproxy/public/" 10 "$haproxy_pid" || {
+  cat "$work/haproxy.log" >&2
+  die "HAProxy did not start"
+}
+
+# ------------------------------------------------------------------ jwt-sidecar instances
+sidecar() { # NAME VAR PORT ADMIN JWKS ROUTES [CACHE]
+  local name=$1 var=$2 port=$3 admin=$4 jwks=$5 routes=$6 cache=${7:-}
+  python3 "$here/make_configs.py" "$work/$name.yaml" --listen "$port" --admin "$admin" \
+    --upstream "$p_nginx" --jwks "$jwks" --issuer "$issuer" --audience "$audience" \
+    --routes "$routes" ${cache:+--token-cache-size "$cache"}
+  "$bin" check-config "$work/$name.yaml" >/dev/null || die "check-config failed for $name"
+  start "$name" "$var" "${pin_proxy[@]}" "$bin" --config "$work/$name.yaml"
+}
+wait_ready() { # NAME PID ADMIN
+  wait_http "http://127.0.0.1:$3/readyz" 30 "$2" || {
+    cat "$work/$1.log" >&2
+    die "jwt-sidecar '$1' did not become ready"
+  }
+}
+say "== starting nginx, HAProxy and jwt-sidecar (base, cache off, $scale_routes routes)"
+# base: 10 routes, 3 keys, default token cache. nocache: the same with token_cache_size: 0
+# (workloads 3 and 4). large: 10,000 routes and the 1,000-key JWKS (workload 7).
+sidecar base base_pid "$p_base" "$p_base_admin" "$work/jwks.json" 10
+sidecar nocache nocache_pid "$p_nocache" "$p_nocache_admin" "$work/jwks.json" 10 0
+sidecar large large_pid "$p_large" "$p_large_admin" "$work/jwks-large.json" "$scale_routes"
+wait_ready base "$base_pid" "$p_base_admin"
+wait_ready nocache "$nocache_pid" "$p_nocache_admin"
+wait_ready large "$large_pid" "$p_large_admin"
+results="$work/results.jsonl"
+: >"$results"
+python3 "$here/report.py" extra "$results" idle_rss_large \
+  "{\"rss_kib\": $(status_kib "$large_pid" VmRSS)}"
+
+# ------------------------------------------------------------------ parity
+# Before any number: every proxy must answer every parity token the same way. This is what
+# shows the HAProxy rules check the same things (signature, iss, aud, exp) as jwt-sidecar.
+say "== parity: each proxy must answer these tokens the same way"
+notes="$work/notes.md"
+{
+  say "### What each proxy checks (parity check of this run)"
+  say ""
+  say "HAProxy 2.6's \`jwt_verify\` verifies only the signature, against a PEM public key file or"
+  say "an HMAC secret; it does not look at claims. So the HAProxy config adds rules on"
+  say "\`jwt_payload_query\`: the algorithm picks the key (RS256, ES256 or HS256), then the"
+  say "signature, \`iss\` (exact), \`aud\` (exact) and \`exp\` (present, not past) must all hold,"
+  say "or it answers 401 with a small JSON body on a kept-alive connection. jwt-sidecar checks"
+  say "the same and more (strict JSON and base64url, duplicate members, \`kid\` lookup, \`nbf\`,"
+  say "\`iat\`, 60 s clock skew). Both forward \`X-Forwarded-For\`, \`-Proto\` and \`-Host\`."
+  say "Every token below was sent to every proxy before the measurements, and the run stops"
+  say "if any answer differs from the expected one:"
+  say ""
+  say "| token | expected | HAProxy | jwt-sidecar | jwt-sidecar, cache off |"
+  say "|---|---:|---:|---:|---:|"
+} >"$notes"
+parity_failed=0
+probe() { curl -s -o /dev/null --max-time 5 -w '%{http_code}' "$@" || true; }
+parity_row() { # NAME EXPECTED PATH [curl args...]
+  local name=$1 want=$2 path=$3 row got port
+  shift 3
+  row="| $name | $want"
+  for port in "$p_haproxy" "$p_base" "$p_nocache"; do
+    got=$(probe "$@" "http://127.0.0.1:$port$path")
+    row+=" | $got"
+    [ "$got" = "$want" ] || parity_failed=1
+  done
+  say "$row |" >>"$notes"
+  printf '   %-16s expected %s: %s\n' "$name" "$want" "${row#*| $want | }"
+}
+while IFS=$'\t' read -r name want token; do
+  parity_row "$name" "$want" /rs/parity -H "Authorization: Bearer $token"
+done <"$work/parity.tsv"
+parity_row no_token 401 /rs/parity
+parity_row public_no_token 200 /public/parity
+[ "$parity_failed" = 0 ] || {
+  cat "$notes" >&2
+  die "the proxies disagree on the parity tokens: the comparison would not be fair"
+}
+say "" >>"$notes"
+
+# ------------------------------------------------------------------ measurements
+measure() { # WORKLOAD PROXY_LABEL PORT PATH EXPECT TOKENS PID...
+  local wl=$1 label=$2 port=$3 path=$4 expect=$5 tokens=$6
+  shift 6
+  local pids_=("$@") url="http://127.0.0.1:$port$path"
+  local args=(-t1 "-c$connections" --latency) after=()
+  if [ -n "$tokens" ]; then
+    if [ "$(grep -c . "$tokens")" = 1 ]; then
+      # One token: a static request, the cheapest thing wrk can send.
+      args+=(-H "Authorization: Bearer $(head -n1 "$tokens")")
+    else
+      args+=(-s "$here/tokens.lua")
+      after=(-- "$tokens")
+    fi
+  fi
+  timeout $((warmup + 30)) "${pin_load[@]}" wrk "${args[@]}" "-d${warmup}s" "$url" \
+    "${after[@]}" >/dev/null
+  # Writing 5 to clear_refs resets VmHWM, so the peak below is this run's, not the process's.
+  local pid
+  for pid in "${pids_[@]}"; do echo 5 >"/proc/$pid/clear_refs" 2>/dev/null || true; done
+  local t0 t1 out_file="$raw/$wl.$label.$round.txt"
+  t0=$(cpu_ticks "${pids_[@]}")
+  timeout $((duration + 30)) "${pin_load[@]}" wrk "${args[@]}" "-d${duration}s" "$url" \
+    "${after[@]}" >"$out_file"
+  t1=$(cpu_ticks "${pids_[@]}")
+  local hwm=()
+  [ "$label" = nginx ] || hwm=(--hwm-kib "$(status_kib "${pids_[0]}" VmHWM)")
+  python3 "$here/report.py" record "$results" "$out_file" --workload "$wl" --proxy "$label" \
+    --round "$round" --expect "$expect" --cpu-ticks $((t1 - t0)) "${hwm[@]}"
+}
+
+pair() { # WORKLOAD PATH EXPECT TOKENS SIDECAR_PORT SIDECAR_PID: HAProxy and jwt-sidecar
+  local wl=$1 path=$2 expect=$3 tokens=$4 sport=$5 spid=$6
+  for ((round = 1; round <= rounds; round++)); do
+    if ((round % 2 == 1)); then
+      measure "$wl" haproxy "$p_haproxy" "$path" "$expect" "$tokens" "$haproxy_pid"
+      measure "$wl" jwt-sidecar "$sport" "$path" "$expect" "$tokens" "$spid"
+    else
+      measure "$wl" jwt-sidecar "$sport" "$path" "$expect" "$tokens" "$spid"
+      measure "$wl" haproxy "$p_haproxy" "$path" "$expect" "$tokens" "$haproxy_pid"
+    fi
+  done
+}
+
+say "== 1. upstream direct (nginx) and plain proxying"
+for ((round = 1; round <= rounds; round++)); do
+  measure upstream nginx "$p_nginx" /public/bench 2xx "" "$nginx_pid" "${nginx_workers[@]}"
+done
+pair plain /public/bench 2xx "" "$p_base" "$base_pid"
+say "== 2. RS256, one token repeated"
+pair rs_one /rs/orders 2xx "$work/rs-one.txt" "$p_base" "$base_pid"
+say "== 3. RS256, $token_count distinct tokens (jwt-sidecar: token_cache_size: 0)"
+pair rs_distinct /rs/orders 2xx "$work/rs.txt" "$p_nocache" "$nocache_pid"
+say "== 4. ES256, $token_count distinct tokens (jwt-sidecar: token_cache_size: 0)"
+pair es_distinct /es/orders 2xx "$work/es.txt" "$p_nocache" "$nocache_pid"
+say "== 5. HS256, $token_count distinct tokens"
+pair hs /hs/orders 2xx "$work/hs.txt" "$p_base" "$base_pid"
+say "== 6. flood of $token_count distinct RS256 tokens with bad signatures (all must be 401)"
+pair bad /rs/orders 401 "$work/rs-bad.txt" "$p_base" "$base_pid"
+say "== 7. scale: $scale_routes routes + 1,000-key JWKS vs 10 routes + 3 keys (RS256 repeated)"
+for ((round = 1; round <= rounds; round++)); do
+  if ((round % 2 == 1)); then order=(small large); else order=(large small); fi
+  for which in "${order[@]}"; do
+    if [ "$which" = small ]; then
+      measure scale sidecar-10 "$p_base" /rs/orders 2xx "$work/rs-one.txt" "$base_pid"
+    else
+      measure scale sidecar-10k "$p_large" /rs/orders 2xx "$work/rs-one.txt" "$large_pid"
+    fi
+  done
+done
+
+# ------------------------------------------------------------------ memory
+# The measured instances are stopped first so that they do not compete, and a fresh one gives
+# the idle figure and then holds the idle connections.
+say "== 7. memory: idle RSS, then $idle_count idle keep-alive connections"
+for pid in "$base_pid" "$nocache_pid" "$large_pid"; do kill -TERM "$pid" 2>/dev/null || true; done
+sidecar idle idle_pid "$p_idle" "$p_idle_admin" "$work/jwks.json" 10
+wait_ready idle "$idle_pid" "$p_idle_admin"
+sleep 1
+idle_kib=$(status_kib "$idle_pid" VmRSS)
+say "   idle RSS: $((idle_kib / 1024)) MiB ($idle_kib KiB)"
+python3 "$here/report.py" extra "$results" idle_rss "{\"rss_kib\": $idle_kib}"
+conns_json=$(timeout 120 python3 "$here/idle_conns.py" --port "$p_idle" --pid "$idle_pid" \
+  --count "$idle_count" --path /rs/idle --token-file "$work/rs-one.txt")
+say "   $conns_json"
+python3 "$here/report.py" extra "$results" idle_conns "$conns_json"
+
+# ------------------------------------------------------------------ report
+meta="$work/meta.tsv"
+git_desc=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+# Name the changed files: "uncommitted changes" alone would not say whether they touch the
+# binary (proxy/, policies/) or only this benchmark.
+dirty=$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | awk '{ print $NF }' |
+  sed -n '1,8p' | paste -sd, - | sed 's/,/, /g' || true)
+[ -z "$dirty" ] || git_desc+=" (uncommitted changes in: $dirty)"
+{
+  printf 'date\t%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
+  printf 'mode\t%s\n' "$([ "$quick" = 1 ] && echo quick || echo full)"
+  printf 'duration\t%s\nwarmup\t%s\nrounds\t%s\n' "$duration" "$warmup" "$rounds"
+  printf 'pinning\t%s\n' "$pinning"
+  printf 'nproc\t%s\n' "$(nproc)"
+  printf 'cpu_model\t%s\n' "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+  printf 'mem\t%s MiB\n' "$(awk '/^MemTotal/ { print int($2 / 1024) }' /proc/meminfo)"
+  printf 'kernel\t%s\n' "$(uname -sr)"
+  printf 'jwt_sidecar\t%s (%s, built %s)\n' "$("$bin" --version)" "$bin_label" "$bin_built"
+  printf 'git\t%s\n' "$git_desc"
+  printf 'haproxy\t%s\n' "$haproxy_version"
+  printf 'nginx\t%s\n' "$(nginx -v 2>&1)"
+  printf 'wrk\t%s\n' "$(wrk -v 2>&1 | sed -n 1p | cut -d' ' -f1-3)"
+  printf 'openssl\t%s\n' "$(openssl version)"
+  printf 'node\t%s\n' "$(node --version)"
+  printf 'load_start\t%s\n' "$load_start"
+  printf 'load_end\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+  printf 'elapsed\t%s\n' "$(($(date +%s) - started))"
+  printf 'notes_file\t%s\n' "$raw/notes.md"
+} >"$meta"
+# The inputs of the report are kept next to the raw wrk outputs, so that the report can be
+# rendered again (after a change to report.py) without measuring again:
+#   python3 bench/e2e/report.py render bench/out/raw/results.jsonl bench/out/raw/meta.tsv \
+#     --md bench/RESULTS.md --svg bench/results.svg
+cp "$results" "$meta" "$notes" "$raw/"
+python3 "$here/report.py" render "$raw/results.jsonl" "$raw/meta.tsv" \
+  --md "$out/RESULTS.md" --svg "$out/results.svg"
+say "raw wrk outputs and report inputs: $raw"
