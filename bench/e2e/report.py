@@ -181,7 +181,7 @@ def rows(best):
 
 
 def text_table(table_rows):
-    head = ["workload", "proxy", "req/s", "p50", "p99", "CPU µs/req", "peak RSS",
+    head = ["workload", "proxy", "req/s", "p50", "p99", "CPU µs/req", "CPU use", "peak RSS",
             "ratio", "target", "met", "answers"]
     lines = []
     for key, proxy, rec, ratio, target, met in table_rows:
@@ -189,6 +189,7 @@ def text_table(table_rows):
             LABEL[key], PROXY_NAMES.get(proxy, proxy), fmt_rps(rec["rps"]),
             fmt_ms(rec["p50_ms"]), fmt_ms(rec["p99_ms"]),
             f"{rec['cpu_us_per_req']:.1f}" if rec.get("cpu_us_per_req") is not None else "-",
+            f"{rec['cpu_util'] * 100:.0f}%" if rec.get("cpu_util") is not None else "-",
             f"{rec['hwm_mib']:.1f} MiB" if rec.get("hwm_mib") is not None else "-",
             f"{ratio:.2f}×" if ratio is not None else "",
             f"≥ {target:.1f}×" if target is not None else "",  # same format as the targets list
@@ -226,8 +227,8 @@ def md_table(head, lines):
             cells[0] = ""
         else:
             last = cells[0]
-        if cells[9] == "NO":
-            cells[9] = "**NO**"
+        if cells[10] == "NO":
+            cells[10] = "**NO**"
         out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out)
 
@@ -422,6 +423,11 @@ def cmd_render(a):
             + ("**met**" if bad["rps"] >= 0.95 * valid["rps"] else "**not met**")
             + " (within 5% counts as not slower)")
     problems = [(r, verdict(r)) for r in runs if verdict(r) != "ok"]
+    # With the proxy pinned to its own core and wrk keeping 32 requests in flight, the proxy
+    # should use ~100% of that core; much less means something else was running there.
+    pinned = "not pinned" not in meta.get("pinning", "not pinned")
+    proxy_runs = [r for r in runs if r["proxy"] != "nginx" and r.get("cpu_util") is not None]
+    contended = [r for r in proxy_runs if r["cpu_util"] < 0.9] if pinned else []
 
     with open(a.md, "w") as f:
         w = f.write
@@ -457,6 +463,18 @@ def cmd_render(a):
         w("\n".join(target_lines) + "\n\n")
         if idle_lines:
             w("### Idle connections\n\n" + "\n".join(idle_lines) + "\n\n")
+        if contended:
+            w("### Runs slowed by other load\n\n")
+            w(f"In {len(contended)} of {len(proxy_runs)} proxy runs the proxy used less than 90% "
+              "of the core it is pinned to, although wrk kept 32 requests in flight: other "
+              "processes on the machine took the rest (see the load average above and *CPU use* "
+              "below). Their req/s understate what the proxy can do. HAProxy and jwt-sidecar "
+              "ran in alternation within each workload, so the ratios hold up better than the "
+              "absolute numbers, but compare them with a quieter run before drawing "
+              "conclusions: "
+              + ", ".join(f"{LABEL[r['workload']].split(' ')[0]} {PROXY_NAMES[r['proxy']]} "
+                          f"round {r['round']} ({r['cpu_util'] * 100:.0f}%)" for r in contended)
+              + ".\n\n")
         if problems:
             w("### Runs with unexpected answers\n\n")
             for r, v in problems:

@@ -6,7 +6,7 @@
 #
 # Full run (~7 minutes): writes bench/RESULTS.md and bench/results.svg, and keeps every wrk
 # output under bench/out/raw/. --quick (~1.5 minutes): shorter runs, one round, and writes to
-# bench/out/ so that a quick look never replaces the committed results. bench/README.md
+# bench/out/quick/ so that a quick look never replaces the committed results. bench/README.md
 # explains the workloads and how to read the table.
 set -euo pipefail
 
@@ -14,12 +14,13 @@ usage() {
   cat <<'EOF'
 usage: bench/e2e/run.sh [--quick] [--no-pin] [--keep] [--out DIR]
 
-  --quick   3 s runs, 1 round (about 1.5 minutes); results go to bench/out/
+  --quick   3 s runs, 1 round (about 1.5 minutes); results go to bench/out/quick/
   --no-pin  do not pin the proxy to CPU 0 and nginx + wrk to CPU 1 (the default with 2+
             cores); unpinned, the three share every core and req/s mixes the proxy's cost
             with the load generator's
   --keep    keep the temporary directory (configs, keys, tokens, logs) and print its path
-  --out DIR where RESULTS.md and results.svg go (default: bench/, or bench/out/ with --quick)
+  --out DIR where RESULTS.md and results.svg go (default: bench/, or bench/out/quick/ with --quick);
+            the raw wrk outputs go to DIR/raw/ (bench/out/raw/ for the default full run)
 
 Needs nginx, haproxy (2.6), wrk, node, python3, curl: deploy/install-deps.sh installs them.
 Uses build/release/bin/jwt-sidecar (built if missing), or $JWT_SIDECAR_BIN.
@@ -47,7 +48,7 @@ export PATH="$PATH:/usr/sbin:/sbin"
 
 if [ "$quick" = 1 ]; then
   duration=3 warmup=1 rounds=1 time_limit=240
-  out=${out:-$root/bench/out}
+  out=${out:-$root/bench/out/quick}
 else
   # Two rounds per workload in alternating order (HAProxy first, then jwt-sidecar first), so
   # that a burst of other load on the machine does not land on one proxy only.
@@ -96,24 +97,12 @@ for ((n = 0; n < 60; n++)); do
 done
 "$bin" --version >/dev/null 2>&1 || die "$bin does not run"
 
-started=$(date +%s)
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-work=$(mktemp -d "${TMPDIR:-/tmp}/jwt-sidecar-e2e.XXXXXX")
-chmod 700 "$work"
-cp "$bin" "$work/jwt-sidecar"
-bin_built=$(date -u -r "$bin" '+%Y-%m-%d %H:%M UTC')
-bin_label=${bin#"$root"/}
-bin="$work/jwt-sidecar"
-raw="$out/raw"
-[ "$quick" = 1 ] || raw="$root/bench/out/raw"
-mkdir -p "$out" "$raw"
-rm -f "$raw"/*.txt "$raw"/results.jsonl "$raw"/meta.tsv "$raw"/notes.md
-
 # ------------------------------------------------------------------ process bookkeeping
 # Every process this script starts is recorded by PID and stopped on exit, whatever the exit.
 pids=()        # stopped with TERM, newest first, then KILL if still there after 5 s
 late_pids=()   # nginx workers: their master stops them; KILLed only if they outlive it
 watchdog=""
+work=""
 
 cleanup() {
   local rc=$?
@@ -126,10 +115,15 @@ cleanup() {
     for ((n = 0; n < 50; n++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
   done
-  for pid in "${late_pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  for pid in "${late_pids[@]}"; do
+    # Only if that PID is still an nginx process (not a PID reused since).
+    if grep -q nginx "/proc/$pid/cmdline" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  done
   if [ -n "$watchdog" ]; then kill -TERM "$watchdog" 2>/dev/null || true; fi
   wait 2>/dev/null || true
-  if [ "$keep" = 1 ]; then
+  if [ -z "$work" ]; then
+    :
+  elif [ "$keep" = 1 ]; then
     say "kept: $work"
   else
     rm -rf "$work"
@@ -139,6 +133,22 @@ cleanup() {
 trap cleanup EXIT
 trap 'say "interrupted"; exit 130' INT
 trap 'say "stopped (time limit or TERM)"; exit 143' TERM
+
+started=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+work=$(mktemp -d "${TMPDIR:-/tmp}/jwt-sidecar-e2e.XXXXXX")
+chmod 700 "$work"
+cp "$bin" "$work/jwt-sidecar"
+bin_built=$(date -u -r "$bin" '+%Y-%m-%d %H:%M UTC')
+bin_label=${bin#"$root"/}
+bin="$work/jwt-sidecar"
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+# Raw outputs never go into bench/ itself (tracked by git), but into bench/out/ (ignored).
+if [ "$out" = "$root/bench" ]; then raw="$root/bench/out/raw"; else raw="$out/raw"; fi
+mkdir -p "$raw"
+rm -f "$raw"/*.txt "$raw"/results.jsonl "$raw"/meta.tsv "$raw"/notes.md
+
 
 # The whole run is bounded: past the limit, the watchdog TERMs this script, whose trap stops
 # everything. Its sleep runs in the background so that the TERM from cleanup ends it at once.
