@@ -281,9 +281,7 @@ awaitable<ForwardResult> forward(Worker& worker, ForwardRequest& fr) {
   const bool has_body = !parser.is_done();
   prepare_upstream_request(worker, fr, req, websocket);
 
-  std::string base_path;
-  const auto& target = fr.runtime.upstream_for(fr.decision.route ? fr.decision.route->index : 0, base_path);
-  (void)base_path;  // applied by the session when it built fr.target
+  const auto& target = fr.upstream;
   const auto upstream_start = Clock::now();
 
   auto fail = [&](unsigned status, std::string_view reason) -> awaitable<ForwardResult> {

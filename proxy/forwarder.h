@@ -20,6 +20,7 @@ struct ForwardRequest {
   RequestHeaderParser& header_parser;  // its header is consumed (moved into a body parser)
   const Runtime& runtime;
   const policies::Decision& decision;
+  const UpstreamTarget& upstream;  // chosen by the session, which also applied its base path
   SessionScratch& scratch;   // holds the verified token (claim headers come from it)
   std::string target;        // what the upstream sees: base path + normalised path + query
   std::string client_ip;

@@ -75,20 +75,32 @@ void Metrics::add(Counter& counter, std::string_view labels) {
 namespace {
 
 // Label text is built in a per-thread buffer: no allocation per request once warm.
-std::string& label_buffer() {
+std::string& label_buffer_keep() {
   thread_local std::string buffer;
+  return buffer;
+}
+
+std::string& label_buffer() {
+  auto& buffer = label_buffer_keep();
   buffer.clear();
   return buffer;
+}
+
+// `a="x",b="y"` in the per-thread buffer.
+std::string_view two_labels(std::string_view a, std::string_view x, std::string_view b, std::string_view y) {
+  auto& labels = label_buffer();
+  append_label(labels, a, x);
+  labels += ',';
+  append_label(labels, b, y);
+  return labels;
 }
 
 }  // namespace
 
 void Metrics::request(std::string_view route, std::string_view decision, unsigned code,
                       double seconds) {
-  auto& labels = label_buffer();
-  append_label(labels, "route", route);
-  labels += ',';
-  append_label(labels, "decision", decision);
+  two_labels("route", route, "decision", decision);
+  auto& labels = label_buffer_keep();  // the same buffer, still holding the two labels
   labels += ",code=\"";
   labels += std::to_string(code);  // three digits: fits the small-string buffer
   labels += '"';
@@ -97,19 +109,11 @@ void Metrics::request(std::string_view route, std::string_view decision, unsigne
 }
 
 void Metrics::token_rejection(std::string_view provider, std::string_view reason) {
-  auto& labels = label_buffer();
-  append_label(labels, "provider", provider);
-  labels += ',';
-  append_label(labels, "reason", reason);
-  add(rejections_, labels);
+  add(rejections_, two_labels("provider", provider, "reason", reason));
 }
 
 void Metrics::jwks_fetch(std::string_view provider, std::string_view result) {
-  auto& labels = label_buffer();
-  append_label(labels, "provider", provider);
-  labels += ',';
-  append_label(labels, "result", result);
-  add(fetches_, labels);
+  add(fetches_, two_labels("provider", provider, "result", result));
 }
 
 void Metrics::config_reload(std::string_view result) {

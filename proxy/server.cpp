@@ -2,7 +2,6 @@
 
 #include <sys/socket.h>
 
-#include <condition_variable>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -68,9 +67,7 @@ struct Server::Impl {
   std::thread control_thread;
 
   std::mutex mu;
-  std::condition_variable cv;
   bool stopping = false;
-  bool stopped = false;
 
   awaitable<void> accept_loop(Worker& worker, tcp::acceptor& acceptor) {
     while (true) {
@@ -157,8 +154,6 @@ void Server::start() {
     s.threads.emplace_back([&w, &s] {
       auto guard = net::make_work_guard(w->ioc);
       w->ioc.run();
-      std::lock_guard lock(s.mu);
-      s.cv.notify_all();
     });
   }
   log_info("listening", {{"address", describe(tcp::endpoint(ep.address(), s.port))},

@@ -157,7 +157,7 @@ class RequestHandler {
 
   awaitable<Outcome> forward_request(const policies::Decision& d) {
     std::string base_path;
-    rt_.upstream_for(d.route->index, base_path);
+    const auto& upstream = rt_.upstream_for(d.route->index, base_path);
     std::string target = base_path + sc_.target.path;
     if (sc_.target.has_query) {
       std::string query(sc_.target.query);
@@ -167,7 +167,7 @@ class RequestHandler {
       }
       if (!query.empty()) target += "?" + query;
     }
-    ForwardRequest fr{stream_, buffer_, parser_, rt_, d, sc_, std::move(target), client_ip_,
+    ForwardRequest fr{stream_, buffer_, parser_, rt_, d, upstream, sc_, std::move(target), client_ip_,
                       parser_.get().keep_alive()};
     const auto result = co_await forward(w_, fr);
     Outcome o;
