@@ -1,6 +1,7 @@
 #include "proxy/forwarder.h"
 
 #include <array>
+#include <charconv>
 #include <chrono>
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -17,6 +18,9 @@ using Clock = std::chrono::steady_clock;
 
 using RequestBodyParser = http::request_parser<http::buffer_body>;
 using ResponseBodyParser = http::response_parser<http::buffer_body>;
+
+// Reads into a connection's buffer take at most this much at a time.
+constexpr std::size_t kReadChunk = 16 * 1024;
 
 // Calls f(token) for each element of a comma-separated header list (RFC 9110 5.6.1).
 template <typename F>
@@ -47,28 +51,9 @@ bool list_contains(const http::fields& fields, http::field name, std::string_vie
   return found;
 }
 
-// RFC 9110 7.6.1: Connection and the fields it names, plus the classic hop-by-hop set, end at
-// this hop. Framing fields named in Connection are kept: dropping Content-Length on a client's
-// say-so would desynchronise the upstream.
-void strip_hop_by_hop(http::fields& fields, bool keep_upgrade) {
-  std::vector<std::string> named;
-  for_each_field(fields, http::field::connection, [&](const auto& f) {
-    for_each_list_token(f.value(), [&](std::string_view t) {
-      if (beast::iequals(t, "content-length") || beast::iequals(t, "transfer-encoding") ||
-          beast::iequals(t, "host") || (keep_upgrade && beast::iequals(t, "upgrade"))) {
-        return;
-      }
-      named.emplace_back(t);
-    });
-  });
-  for (const auto& n : named) fields.erase(n);
-  for (const auto f : {http::field::connection, http::field::keep_alive, http::field::proxy_connection,
-                       http::field::te, http::field::trailer, http::field::proxy_authenticate,
-                       http::field::proxy_authorization}) {
-    fields.erase(f);
-  }
-  fields.erase("HTTP2-Settings");
-  if (!keep_upgrade) fields.erase(http::field::upgrade);
+bool is_websocket_upgrade(const http::fields& fields) {
+  return list_contains(fields, http::field::connection, "upgrade") &&
+         list_contains(fields, http::field::upgrade, "websocket");
 }
 
 // Whether a header name equals a protected name in its normalised form (lower case, '_' as
@@ -84,184 +69,364 @@ bool same_normalized(std::string_view name, std::string_view normalized) {
   return true;
 }
 
-void strip_protected(http::fields& fields, const std::vector<std::string>& protected_names) {
-  if (protected_names.empty()) return;
-  for (auto it = fields.begin(); it != fields.end();) {
-    const auto name = it->name_string();
-    const bool doomed = std::any_of(protected_names.begin(), protected_names.end(),
-                                    [&](const std::string& p) { return same_normalized(name, p); });
-    it = doomed ? fields.erase(it) : std::next(it);
-  }
-}
-
-void strip_token(http::fields& fields, const config::TokenSource& source) {
-  if (source.kind == config::TokenSource::Kind::header) {
-    fields.erase(source.name);
-  } else if (source.kind == config::TokenSource::Kind::cookie) {
-    std::vector<std::string> kept;
-    for_each_field(fields, http::field::cookie, [&](const auto& f) {
-      auto rest = policies::remove_cookie(f.value(), source.name);
-      if (!rest.empty()) kept.push_back(std::move(rest));
+// The fields a hop keeps for itself (RFC 9110 7.6.1): Connection, the classic hop-by-hop
+// set, and every field Connection names - except the framing fields and Host, which the
+// proxy sets itself, so a client cannot make it drop them. Upgrade survives only for a
+// WebSocket handshake. Framing (Content-Length, Transfer-Encoding) is always re-emitted by
+// the proxy for the body it actually sends, so the peer's copies are dropped here.
+class HopByHop {
+ public:
+  HopByHop(const http::fields& fields, bool keep_upgrade) : keep_upgrade_(keep_upgrade) {
+    for_each_field(fields, http::field::connection, [&](const auto& f) {
+      for_each_list_token(f.value(), [&](std::string_view t) {
+        if (count_ < named_.size()) named_[count_++] = t;
+        else overflow_ = true;  // more than we track: treat every unknown extension as named
+      });
     });
-    fields.erase(http::field::cookie);
-    for (auto& c : kept) fields.insert(http::field::cookie, c);
   }
-  // Query tokens are removed from the target by the session.
-}
 
-bool is_websocket_upgrade(const http::fields& fields) {
-  return list_contains(fields, http::field::connection, "upgrade") &&
-         list_contains(fields, http::field::upgrade, "websocket");
-}
-
-enum class Relay { ok, read_failed, read_timeout, body_limit, write_failed };
-
-template <bool IsRequest>
-awaitable<Relay> relay_body(beast::tcp_stream& in, beast::flat_buffer& in_buffer,
-                            http::parser<IsRequest, http::buffer_body>& parser,
-                            beast::tcp_stream& out,
-                            http::serializer<IsRequest, http::buffer_body>& sr,
-                            std::chrono::milliseconds read_timeout,
-                            std::chrono::milliseconds write_timeout, char* buf,
-                            std::uint64_t& bytes) {
-  while (!sr.is_done()) {
-    auto& body = parser.get().body();
-    if (!parser.is_done()) {
-      body.data = buf;
-      body.size = kRelayBuffer;
-      in.expires_after(read_timeout);
-      auto [ec, n] = co_await http::async_read_some(in, in_buffer, parser, use_tuple);
-      if (ec == http::error::need_buffer) ec = {};
-      if (ec == http::error::body_limit) co_return Relay::body_limit;
-      if (ec == beast::error::timeout) co_return Relay::read_timeout;
-      if (ec) co_return Relay::read_failed;
-      const std::size_t got = kRelayBuffer - body.size;
-      // An empty buffer with data set would be serialised as a zero-length chunk, which ends
-      // a chunked body: only parsed framing arrived, so read again.
-      if (got == 0 && !parser.is_done()) continue;
-      body.data = got ? buf : nullptr;
-      body.size = got;
-      body.more = !parser.is_done();
-      bytes += got;
-    } else {
-      body.data = nullptr;
-      body.size = 0;
-      body.more = false;
+  bool drops(const http::fields::value_type& f) const {
+    switch (f.name()) {
+      case http::field::connection:
+      case http::field::keep_alive:
+      case http::field::proxy_connection:
+      case http::field::te:
+      case http::field::trailer:
+      case http::field::proxy_authenticate:
+      case http::field::proxy_authorization:
+      case http::field::content_length:
+      case http::field::transfer_encoding:
+        return true;
+      case http::field::upgrade:
+        return !keep_upgrade_;
+      case http::field::host:
+        return false;
+      default:
+        break;
     }
-    out.expires_after(write_timeout);
-    auto [ec, n] = co_await http::async_write(out, sr, use_tuple);
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec) co_return Relay::write_failed;
+    const auto name = f.name_string();
+    if (beast::iequals(name, "HTTP2-Settings")) return true;
+    for (std::size_t i = 0; i < count_; ++i) {
+      if (beast::iequals(name, named_[i])) return true;
+    }
+    return overflow_ && f.name() == http::field::unknown;
   }
-  co_return Relay::ok;
+
+ private:
+  std::array<std::string_view, 16> named_{};
+  std::size_t count_ = 0;
+  bool overflow_ = false;
+  bool keep_upgrade_;
+};
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name).append(": ").append(value).append("\r\n");
 }
 
-awaitable<void> pump(beast::tcp_stream& from, beast::tcp_stream& to, std::chrono::milliseconds idle) {
+void append_number(std::string& out, std::uint64_t v) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, v).ptr;
+  out.append(digits, end);
+}
+
+// The request header the upstream receives, rendered in one buffer: request line, the
+// client's end-to-end fields (minus protected claim headers and, when not forwarded, the
+// token), framing for the body actually sent, X-Forwarded-*, claim headers.
+void render_upstream_request(const Worker& worker, ForwardRequest& fr, const http::request<http::buffer_body>& req,
+                             bool websocket, std::string& out) {
+  const auto& engine = *fr.runtime.engine;
+  const auto& protected_names = engine.protected_header_names();
+  const auto* provider = fr.decision.provider;
+  const config::TokenSource* strip =
+      provider && !provider->forward_token() ? fr.decision.token_source : nullptr;
+  const HopByHop hop(req, websocket);
+
+  out.clear();
+  out.append(req.method_string()).append(" ").append(fr.target).append(" HTTP/1.1\r\n");
+  std::string_view host;
+  std::size_t xff_values = 0;
+  std::string xff;
+  for (const auto& f : req) {
+    if (hop.drops(f)) continue;
+    const auto name = f.name_string();
+    switch (f.name()) {
+      case http::field::host:
+        host = f.value();
+        break;
+      case http::field::expect:
+        if (beast::iequals(f.value(), "100-continue")) continue;  // answered by the proxy
+        break;
+      case http::field::cookie:
+        if (strip && strip->kind == config::TokenSource::Kind::cookie) {
+          const auto rest = policies::remove_cookie(f.value(), strip->name);
+          if (!rest.empty()) append_field(out, name, rest);
+          continue;
+        }
+        break;
+      default:
+        if (beast::iequals(name, "X-Forwarded-For")) {
+          if (xff_values++ > 0) xff += ", ";
+          xff += f.value();
+          continue;
+        }
+        if (beast::iequals(name, "X-Forwarded-Proto") || beast::iequals(name, "X-Forwarded-Host")) continue;
+        break;
+    }
+    if (strip && strip->kind == config::TokenSource::Kind::header && beast::iequals(name, strip->name)) continue;
+    if (std::any_of(protected_names.begin(), protected_names.end(),
+                    [&](const std::string& p) { return same_normalized(name, p); })) {
+      continue;
+    }
+    append_field(out, name, f.value());
+  }
+  if (host.empty()) append_field(out, "Host", fr.upstream.key);  // an HTTP/1.0 client may omit it
+  if (req.chunked()) {
+    out.append("Transfer-Encoding: chunked\r\n");
+  } else if (req.has_content_length()) {
+    out.append("Content-Length: ").append(req[http::field::content_length]).append("\r\n");
+  }
+  out.append("X-Forwarded-For: ");
+  if (xff_values > 0) out.append(xff).append(", ");
+  out.append(fr.client_ip).append("\r\n");
+  out.append("X-Forwarded-Proto: ").append(worker.state.tls ? "https" : "http").append("\r\n");
+  if (!host.empty()) append_field(out, "X-Forwarded-Host", host);
+
+  auto& claim_headers = fr.scratch.claim_headers;
+  claim_headers.clear();
+  engine.forwarded_headers(fr.decision, fr.scratch.jws, claim_headers);
+  for (const auto& [name, value] : claim_headers) append_field(out, name, value);
+  if (websocket) out.append("Connection: Upgrade\r\n");
+  out.append("\r\n");
+}
+
+// How a response body travels to the client.
+enum class BodyOut {
+  none,     // no body (HEAD, 1xx, 204, 304)
+  raw,      // as received: Content-Length, or close-delimited to an HTTP/1.0 client
+  chunked,  // re-chunked: chunked or close-delimited upstream body to an HTTP/1.1 client
+};
+
+// The response header the client receives. `keep_alive` may be turned off here when the body
+// can only be delimited by closing the connection.
+BodyOut render_client_response(const ResponseBodyParser& parser, unsigned client_version, bool bodiless,
+                               bool upgraded, bool& keep_alive, std::string& out) {
+  const auto& res = parser.get();
+  const HopByHop hop(res, upgraded);
+  const unsigned code = res.result_int();
+  out.clear();
+  out.append("HTTP/1.1 ");
+  append_number(out, code);
+  out.append(" ");
+  const auto reason = res.reason();
+  out.append(reason.empty() ? status_text(code) : std::string_view(reason));
+  out.append("\r\n");
+  for (const auto& f : res) {
+    if (!hop.drops(f)) append_field(out, f.name_string(), f.value());
+  }
+
+  BodyOut body = BodyOut::raw;
+  if (upgraded) {
+    keep_alive = false;
+    body = BodyOut::none;
+    out.append("Connection: Upgrade\r\n");
+  } else {
+    if (bodiless) {
+      body = BodyOut::none;
+      // A HEAD response describes the body a GET would have had: its framing fields stay.
+      for_each_field(res, http::field::content_length,
+                     [&](const auto& f) { append_field(out, "Content-Length", f.value()); });
+      if (client_version >= 11) {
+        for_each_field(res, http::field::transfer_encoding,
+                       [&](const auto& f) { append_field(out, "Transfer-Encoding", f.value()); });
+      }
+    } else if (const auto length = parser.content_length(); length && !res.chunked()) {
+      out.append("Content-Length: ");
+      append_number(out, *length);
+      out.append("\r\n");
+    } else if (client_version >= 11) {
+      body = BodyOut::chunked;  // chunked or close-delimited upstream: chunks keep the connection
+      out.append("Transfer-Encoding: chunked\r\n");
+    } else {
+      keep_alive = false;  // HTTP/1.0 cannot read chunks: the body goes raw, ended by a close
+    }
+    if (!keep_alive) {
+      out.append("Connection: close\r\n");
+    } else if (client_version < 11) {
+      out.append("Connection: keep-alive\r\n");
+    }
+  }
+  out.append("\r\n");
+  return body;
+}
+
+enum class Relay { ok, read_failed, read_timeout, body_limit, bad_framing, write_failed };
+
+// Feeds buffered bytes to `parser` until it yields body bytes into [buf, buf + cap), or is
+// done; reads from `in` when it needs more. `got` is the number of body bytes produced.
+template <bool IsRequest>
+awaitable<Relay> read_body_some(ByteStream& in, beast::flat_buffer& in_buffer,
+                                http::parser<IsRequest, http::buffer_body>& parser, char* buf,
+                                std::size_t cap, std::chrono::milliseconds timeout, std::size_t& got) {
+  auto& body = parser.get().body();
+  body.data = buf;
+  body.size = cap;
+  parser.eager(true);
+  got = 0;
+  while (true) {
+    if (in_buffer.size() > 0) {
+      error_code ec;
+      const auto used = parser.put(in_buffer.data(), ec);
+      in_buffer.consume(used);
+      if (ec == http::error::need_buffer || ec == http::error::need_more) ec = {};  // buffer full / partial input
+      if (ec == http::error::body_limit) co_return Relay::body_limit;
+      if (ec) co_return Relay::bad_framing;
+      got = cap - body.size;
+      if (got > 0 || parser.is_done()) co_return Relay::ok;
+      if (used > 0 && in_buffer.size() > 0) continue;  // framing consumed; more to parse
+    }
+    auto [ec, n] = co_await in.read_some(in_buffer.prepare(kReadChunk), deadline_in(timeout));
+    if (ec == net::error::eof && parser.need_eof()) {
+      parser.put_eof(ec);  // a close-delimited body ends here
+      if (ec) co_return Relay::read_failed;
+      co_return Relay::ok;
+    }
+    if (ec == beast::error::timeout) co_return Relay::read_timeout;
+    if (ec) co_return Relay::read_failed;
+    in_buffer.commit(n);
+  }
+}
+
+// Moves one message body from `in` to `out` through `buf`, writing `head` (the rendered
+// header, possibly empty) together with the first piece of body, and re-framing the body as
+// chunks when `chunked` is set.
+template <bool IsRequest>
+awaitable<Relay> relay_body(ByteStream& in, beast::flat_buffer& in_buffer,
+                            http::parser<IsRequest, http::buffer_body>& parser, ByteStream& out,
+                            std::string_view head, bool chunked, std::chrono::milliseconds read_timeout,
+                            std::chrono::milliseconds write_timeout, char* buf, std::uint64_t& bytes) {
+  static constexpr std::string_view kLastChunk = "0\r\n\r\n";
+  static constexpr std::string_view kChunkEnd = "\r\n";
+  while (true) {
+    std::size_t got = 0;
+    if (!parser.is_done()) {
+      const auto r = co_await read_body_some(in, in_buffer, parser, buf, kRelayBuffer, read_timeout, got);
+      if (r != Relay::ok) co_return r;
+    }
+    const bool done = parser.is_done();
+    std::array<net::const_buffer, 5> pieces;
+    std::size_t count = 0;
+    char size_line[20];
+    if (!head.empty()) pieces[count++] = net::buffer(head);
+    if (got > 0) {
+      if (chunked) {
+        auto* end = std::to_chars(size_line, size_line + 16, got, 16).ptr;
+        *end++ = '\r';
+        *end++ = '\n';
+        pieces[count++] = net::buffer(size_line, static_cast<std::size_t>(end - size_line));
+      }
+      pieces[count++] = net::buffer(buf, got);
+      if (chunked) pieces[count++] = net::buffer(kChunkEnd);
+    }
+    if (chunked && done) pieces[count++] = net::buffer(kLastChunk);
+    if (count > 0) {
+      auto [ec, n] = co_await out.write(std::span<const net::const_buffer>(pieces.data(), count),
+                                        deadline_in(write_timeout));
+      if (ec) co_return Relay::write_failed;
+    }
+    head = {};
+    bytes += got;
+    if (done) co_return Relay::ok;
+  }
+}
+
+awaitable<void> pump(ByteStream& from, ByteStream& to, std::chrono::milliseconds idle) {
   std::array<char, 16384> buf;
   while (true) {
-    from.expires_after(idle);
-    auto [ec, n] = co_await from.async_read_some(net::buffer(buf), use_tuple);
+    auto [ec, n] = co_await from.read_some(net::buffer(buf), deadline_in(idle));
     if (ec) break;
-    to.expires_after(idle);
-    auto [wec, wn] = co_await net::async_write(to, net::buffer(buf.data(), n), use_tuple);
+    auto [wec, wn] = co_await to.write(net::buffer(buf.data(), n), deadline_in(idle));
     if (wec) break;
   }
-  error_code ignored;
-  to.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  co_await to.shutdown_send(deadline_in(idle));
 }
 
 // After a 101: bytes both ways until either side closes or both go quiet.
-awaitable<void> tunnel(beast::tcp_stream& client, beast::flat_buffer& client_buffer,
-                       UpstreamConnection& upstream, std::chrono::milliseconds idle) {
+awaitable<void> tunnel(ByteStream& client, beast::flat_buffer& client_buffer, UpstreamConnection& upstream,
+                       std::chrono::milliseconds idle) {
   if (client_buffer.size() > 0) {
-    upstream.stream.expires_after(idle);
-    auto [ec, n] = co_await net::async_write(upstream.stream, client_buffer.data(), use_tuple);
+    auto [ec, n] = co_await upstream.stream->write(client_buffer.data(), deadline_in(idle));
     if (ec) co_return;
     client_buffer.consume(n);
   }
   if (upstream.buffer.size() > 0) {
-    client.expires_after(idle);
-    auto [ec, n] = co_await net::async_write(client, upstream.buffer.data(), use_tuple);
+    auto [ec, n] = co_await client.write(upstream.buffer.data(), deadline_in(idle));
     if (ec) co_return;
     upstream.buffer.consume(n);
   }
-  co_await (pump(client, upstream.stream, idle) && pump(upstream.stream, client, idle));
+  co_await (pump(client, *upstream.stream, idle) && pump(*upstream.stream, client, idle));
 }
 
-awaitable<void> send_error(beast::tcp_stream& client, unsigned status, std::string_view reason,
+awaitable<void> send_error(ByteStream& client, unsigned status, std::string_view reason,
                            std::chrono::milliseconds timeout) {
   ErrorResponse r;
   r.status = status;
-  r.error = status == 413 ? "request_too_large" : "upstream_error";
+  r.error = status == 413 ? "request_too_large" : status == 400 ? "invalid_request" : "upstream_error";
   r.description = reason;
   const auto bytes = render_error_response(r);
-  client.expires_after(timeout);
-  co_await net::async_write(client, net::buffer(bytes), use_tuple);
+  co_await client.write(net::buffer(bytes), deadline_in(timeout));
 }
 
 std::int64_t micros_since(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
 }
 
-}  // namespace
+enum class HeadRead { ok, timeout, closed_early, failed, bad };
 
-namespace {
-
-// Rewrites the request header in place for the upstream.
-void prepare_upstream_request(Worker& worker, ForwardRequest& fr, http::request<http::buffer_body>& req,
-                              bool websocket) {
-  const auto& engine = *fr.runtime.engine;
-  const auto host = std::string(req[http::field::host]);
-  strip_hop_by_hop(req, websocket);
-  strip_protected(req, engine.protected_header_names());
-  const auto* provider = fr.decision.provider;
-  if (provider && !provider->forward_token() && fr.decision.token_source) {
-    strip_token(req, *fr.decision.token_source);
-  }
-  if (beast::iequals(req[http::field::expect], "100-continue")) req.erase(http::field::expect);
-
-  std::string xff(req["X-Forwarded-For"]);
-  xff = xff.empty() ? fr.client_ip : xff + ", " + fr.client_ip;
-  req.set("X-Forwarded-For", xff);
-  req.set("X-Forwarded-Proto", worker.state.tls ? "https" : "http");
-  if (!host.empty()) req.set("X-Forwarded-Host", host);
-
-  auto& claim_headers = fr.scratch.claim_headers;
-  claim_headers.clear();
-  engine.forwarded_headers(fr.decision, fr.scratch.jws, claim_headers);
-  for (const auto& [name, value] : claim_headers) req.set(name, value);
-
-  req.target(fr.target);
-  req.version(11);
-  if (websocket) {
-    req.set(http::field::connection, "Upgrade");
-  } else {
-    req.keep_alive(true);
+// Reads a response header into `parser`, skipping interim 1xx responses other than 101.
+// closed_early: the connection ended before the first byte (a stale pooled connection).
+awaitable<HeadRead> read_response_header(UpstreamConnection& conn, std::optional<ResponseBodyParser>& parser,
+                                         bool head_request, std::chrono::milliseconds timeout) {
+  const auto deadline = deadline_in(timeout);
+  bool any_byte = conn.buffer.size() > 0;
+  while (true) {
+    parser.emplace();
+    parser->body_limit(boost::none);
+    parser->eager(false);  // stop after the header: the body goes through read_body_some
+    if (head_request) parser->skip(true);
+    while (!parser->is_header_done()) {
+      if (conn.buffer.size() > 0) {
+        error_code ec;
+        const auto used = parser->put(conn.buffer.data(), ec);
+        conn.buffer.consume(used);
+        if (ec && ec != http::error::need_more && ec != http::error::need_buffer) co_return HeadRead::bad;
+        if (parser->is_header_done()) break;
+        if (used > 0 && conn.buffer.size() > 0) continue;
+      }
+      auto [ec, n] = co_await conn.stream->read_some(conn.buffer.prepare(kReadChunk), deadline);
+      if (ec == beast::error::timeout) co_return HeadRead::timeout;
+      if (ec) co_return any_byte ? HeadRead::failed : HeadRead::closed_early;
+      any_byte = true;
+      conn.buffer.commit(n);
+    }
+    const auto code = parser->get().result_int();
+    if (code < 100 || code >= 200 || code == 101) co_return HeadRead::ok;
   }
 }
 
-void prepare_client_response(http::response<http::buffer_body>& res, unsigned client_version,
-                             bool& keep_alive, bool upgraded, bool bodiless) {
-  strip_hop_by_hop(res, upgraded);
-  if (upgraded) {
-    res.set(http::field::connection, "Upgrade");
-    keep_alive = false;
-    return;
-  }
-  const bool delimited = bodiless || res.chunked() || res.has_content_length();
-  if (!delimited) {
-    // Close-delimited upstream body: chunk it for HTTP/1.1 clients so the connection lives on.
-    if (client_version >= 11) {
-      res.chunked(true);
-    } else {
-      keep_alive = false;
-    }
-  } else if (res.chunked() && client_version < 11) {
-    res.chunked(false);  // HTTP/1.0 cannot read chunks: send the body raw and close
-    keep_alive = false;
-  }
-  res.version(11);
-  res.keep_alive(keep_alive);
+// Whether a pooled connection is still open: the upstream may have closed it while idle.
+// Costs one non-blocking recv, so it is done only before sending a body, which cannot be
+// replayed once sent.
+bool still_open(UpstreamConnection& conn) {
+  if (conn.stream->is_tls()) return true;  // TLS records cannot be peeked meaningfully
+  char byte;
+  error_code ec;
+  auto& socket = conn.stream->socket();
+  const bool was_nonblocking = socket.non_blocking();
+  socket.non_blocking(true, ec);
+  const auto n = socket.receive(net::buffer(&byte, 1), tcp::socket::message_peek, ec);
+  error_code ignored;
+  socket.non_blocking(was_nonblocking, ignored);
+  return ec == net::error::would_block || (!ec && n > 0);
 }
 
 }  // namespace
@@ -276,10 +441,20 @@ awaitable<ForwardResult> forward(Worker& worker, ForwardRequest& fr) {
 
   RequestBodyParser parser(std::move(fr.header_parser));
   parser.body_limit(limits.max_body_bytes);
+  parser.eager(true);
   auto& req = parser.get();
   const bool websocket = is_websocket_upgrade(req);
   const bool has_body = !parser.is_done();
-  prepare_upstream_request(worker, fr, req, websocket);
+
+  // Borrowed from the worker for this forward only, returned on every way out.
+  struct Lease {
+    Worker& w;
+    RelayLoan loan;
+    ~Lease() { w.return_relay_loan(std::move(loan)); }
+  } lease{worker, worker.take_relay_loan()};
+  char* buf = lease.loan.buffer.get();
+  std::string& head_bytes = lease.loan.head;
+  render_upstream_request(worker, fr, req, websocket, head_bytes);
 
   const auto& target = fr.upstream;
   const auto upstream_start = Clock::now();
@@ -292,95 +467,99 @@ awaitable<ForwardResult> forward(Worker& worker, ForwardRequest& fr) {
     result.upstream_us = micros_since(upstream_start);
     co_return result;
   };
+  auto connect_failure = [&](bool timed_out) {
+    return fail(timed_out ? 504 : 502, timed_out ? "upstream_timeout" : "upstream_unreachable");
+  };
 
   bool timed_out = false;
   auto conn = co_await worker.pool.acquire(target, limits.upstream_timeout, timed_out);
-  if (!conn) co_return co_await fail(timed_out ? 504 : 502, timed_out ? "upstream_timeout" : "upstream_unreachable");
-
-  std::optional<http::request_serializer<http::buffer_body>> sr;
-  // A pooled connection the upstream closed meanwhile fails on first use; a request whose
-  // body has not been read yet can be replayed once on a fresh connection.
-  for (int attempt = 0;; ++attempt) {
-    sr.emplace(req);
-    conn->stream.expires_after(limits.upstream_timeout);
-    auto [ec, n] = co_await http::async_write_header(conn->stream, *sr, use_tuple);
-    if (!ec) break;
-    if (attempt > 0 || !conn->reused) co_return co_await fail(502, "upstream_write_failed");
+  if (!conn) co_return co_await connect_failure(timed_out);
+  if (has_body && conn->reused && !still_open(*conn)) {
     conn = co_await worker.pool.connect(target, limits.upstream_timeout, timed_out);
-    if (!conn) co_return co_await fail(timed_out ? 504 : 502, timed_out ? "upstream_timeout" : "upstream_unreachable");
+    if (!conn) co_return co_await connect_failure(timed_out);
   }
 
-  if (expect_continue && has_body) {
-    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    fr.client.expires_after(limits.idle_timeout);
-    auto [ec, n] = co_await net::async_write(fr.client, net::buffer(kContinue), use_tuple);
-    if (ec) co_return result;
-  }
-
-  // Borrowed from the worker for this forward only, returned on every way out.
-  struct Lease {
-    Worker& w;
-    std::unique_ptr<char[]> b;
-    ~Lease() { w.return_relay_buffer(std::move(b)); }
-  } lease{worker, worker.take_relay_buffer()};
-  char* buf = lease.b.get();
-  const auto sent = co_await relay_body<true>(fr.client, fr.client_buffer, parser, conn->stream, *sr,
-                                              limits.idle_timeout, limits.upstream_timeout,
-                                              buf, result.bytes_in);
-  if (sent == Relay::body_limit) co_return co_await fail(413, "body_too_large");
-  if (sent == Relay::read_failed || sent == Relay::read_timeout) {
-    result.reason = "client_aborted";
-    co_return result;  // the client went away mid-upload: nothing to answer
-  }
-  if (sent == Relay::write_failed) co_return co_await fail(502, "upstream_write_failed");
-
-  // Read the response header, skipping interim 1xx responses other than 101.
   std::optional<ResponseBodyParser> rp;
-  while (true) {
-    rp.emplace();
-    rp->body_limit(boost::none);
-    if (head) rp->skip(true);
-    conn->stream.expires_after(limits.upstream_timeout);
-    auto [ec, n] = co_await http::async_read_header(conn->stream, conn->buffer, *rp, use_tuple);
-    if (ec == beast::error::timeout) co_return co_await fail(504, "upstream_timeout");
-    if (ec) co_return co_await fail(502, "upstream_reset");
-    const auto code = rp->get().result_int();
-    if (code < 100 || code >= 200 || code == 101) break;
+  if (!has_body) {
+    // The request is the header alone: if a pooled connection turns out to have been closed
+    // by the upstream (the write fails, or it ends before answering), send it once more on a
+    // fresh connection.
+    for (int attempt = 0;; ++attempt) {
+      auto [ec, n] = co_await conn->stream->write(net::buffer(head_bytes), deadline_in(limits.upstream_timeout));
+      auto outcome = ec ? HeadRead::closed_early
+                        : co_await read_response_header(*conn, rp, head, limits.upstream_timeout);
+      if (outcome == HeadRead::closed_early && conn->reused && attempt == 0) {
+        conn = co_await worker.pool.connect(target, limits.upstream_timeout, timed_out);
+        if (!conn) co_return co_await connect_failure(timed_out);
+        continue;
+      }
+      if (ec) co_return co_await fail(502, "upstream_write_failed");
+      if (outcome == HeadRead::timeout) co_return co_await fail(504, "upstream_timeout");
+      if (outcome == HeadRead::bad) co_return co_await fail(502, "upstream_bad_response");
+      if (outcome != HeadRead::ok) co_return co_await fail(502, "upstream_reset");
+      break;
+    }
+  } else {
+    std::string_view pending = head_bytes;
+    if (expect_continue) {
+      // The client waits for 100 Continue before sending its body; the upstream gets the
+      // header first.
+      auto [ec, n] = co_await conn->stream->write(net::buffer(head_bytes), deadline_in(limits.upstream_timeout));
+      if (ec) co_return co_await fail(502, "upstream_write_failed");
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      auto [cec, cn] = co_await fr.client.write(net::buffer(kContinue), deadline_in(limits.idle_timeout));
+      if (cec) co_return result;
+      pending = {};
+    }
+    const auto sent = co_await relay_body<true>(fr.client, fr.client_buffer, parser, *conn->stream, pending,
+                                                parser.get().chunked(), limits.idle_timeout,
+                                                limits.upstream_timeout, buf, result.bytes_in);
+    if (fr.client_buffer.capacity() > 8192 && fr.client_buffer.size() == 0) fr.client_buffer.shrink_to_fit();
+    if (sent == Relay::body_limit) co_return co_await fail(413, "body_too_large");
+    if (sent == Relay::bad_framing) co_return co_await fail(400, "bad_chunked_encoding");
+    if (sent == Relay::read_failed || sent == Relay::read_timeout) {
+      result.reason = "client_aborted";
+      co_return result;  // the client went away mid-upload: nothing to answer
+    }
+    if (sent == Relay::write_failed) co_return co_await fail(502, "upstream_write_failed");
+    const auto outcome = co_await read_response_header(*conn, rp, head, limits.upstream_timeout);
+    if (outcome == HeadRead::timeout) co_return co_await fail(504, "upstream_timeout");
+    if (outcome == HeadRead::bad) co_return co_await fail(502, "upstream_bad_response");
+    if (outcome != HeadRead::ok) co_return co_await fail(502, "upstream_reset");
   }
-  auto& res = rp->get();
-  const auto code = res.result_int();
+
+  const auto code = rp->get().result_int();
   const bool upgraded = code == 101 && websocket;
   const bool bodiless = head || code == 204 || code == 304 || (code >= 100 && code < 200);
   result.keep_alive = fr.client_keep_alive && !worker.state.draining.load();
-  prepare_client_response(res, client_version, result.keep_alive, upgraded, bodiless);
+  const auto body_out = render_client_response(*rp, client_version, bodiless, upgraded, result.keep_alive, head_bytes);
   result.status = code;
 
-  http::response_serializer<http::buffer_body> rsr(res);
-  fr.client.expires_after(limits.idle_timeout);
-  if (auto [ec, n] = co_await http::async_write_header(fr.client, rsr, use_tuple); ec) {
-    result.keep_alive = false;
-    result.reason = "client_aborted";
-    co_return result;
-  }
-  if (upgraded) {
+  if (body_out == BodyOut::none) {
+    auto [ec, n] = co_await fr.client.write(net::buffer(head_bytes), deadline_in(limits.idle_timeout));
+    if (ec) {
+      result.keep_alive = false;
+      result.reason = "client_aborted";
+      co_return result;
+    }
     result.upstream_us = micros_since(upstream_start);
-    co_await tunnel(fr.client, fr.client_buffer, *conn, limits.idle_timeout);
-    result.keep_alive = false;
-    co_return result;
-  }
-  if (!bodiless) {
-    const auto got = co_await relay_body<false>(conn->stream, conn->buffer, *rp, fr.client, rsr,
-                                                limits.upstream_timeout, limits.idle_timeout,
-                                                buf, result.bytes_out);
+    if (upgraded) {
+      co_await tunnel(fr.client, fr.client_buffer, *conn, limits.idle_timeout);
+      result.keep_alive = false;
+      co_return result;
+    }
+  } else {
+    const auto got = co_await relay_body<false>(*conn->stream, conn->buffer, *rp, fr.client, head_bytes,
+                                                body_out == BodyOut::chunked, limits.upstream_timeout,
+                                                limits.idle_timeout, buf, result.bytes_out);
+    result.upstream_us = micros_since(upstream_start);
     if (got != Relay::ok) {
       result.keep_alive = false;  // the response is cut short: the client must see a close
       result.reason = got == Relay::write_failed ? "client_aborted" : "upstream_reset";
-      result.upstream_us = micros_since(upstream_start);
       co_return result;
     }
   }
-  result.upstream_us = micros_since(upstream_start);
-  // The parser remembers the upstream's own keep-alive intent; the message now carries ours.
+  // The parser remembers the upstream's own keep-alive intent.
   if (rp->is_done() && rp->keep_alive() && !rp->need_eof()) {
     worker.pool.release(target, std::move(conn));
   }

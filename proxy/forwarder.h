@@ -15,7 +15,7 @@
 namespace jwt_sidecar::proxy {
 
 struct ForwardRequest {
-  beast::tcp_stream& client;
+  ByteStream& client;
   beast::flat_buffer& client_buffer;
   RequestHeaderParser& header_parser;  // its header is consumed (moved into a body parser)
   const Runtime& runtime;

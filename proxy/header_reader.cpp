@@ -73,7 +73,7 @@ std::string_view check_request_framing(const http::request<http::empty_body>& re
   return "";
 }
 
-awaitable<HeaderReadResult> read_request_header(beast::tcp_stream& stream,
+awaitable<HeaderReadResult> read_request_header(ByteStream& stream,
                                                 beast::flat_buffer& buffer,
                                                 RequestHeaderParser& parser,
                                                 const HeaderReadLimits& limits) {
@@ -81,12 +81,11 @@ awaitable<HeaderReadResult> read_request_header(beast::tcp_stream& stream,
   // Wait for the first byte with the idle timeout: a quiet keep-alive connection is closed
   // without a response; a started request has header_timeout to complete.
   if (buffer.size() == 0) {
-    stream.expires_after(limits.first_byte_timeout);
-    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
+    auto [ec, n] = co_await stream.read_some(buffer.prepare(4096), deadline_in(limits.first_byte_timeout));
     if (ec) co_return HeaderReadResult{Kind::closed, {}};
     buffer.commit(n);
   }
-  stream.expires_after(limits.header_timeout);
+  const auto deadline = deadline_in(limits.header_timeout);  // for the whole header, not per read
   std::size_t scanned = 0, end = std::string_view::npos;
   while (true) {
     const std::string_view data(static_cast<const char*>(buffer.data().data()), buffer.size());
@@ -99,7 +98,7 @@ awaitable<HeaderReadResult> read_request_header(beast::tcp_stream& stream,
     }
     if (data.size() > limits.max_header_bytes) co_return HeaderReadResult{Kind::too_large, {}};
     scanned = data.size() >= 3 ? data.size() - 3 : 0;
-    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
+    auto [ec, n] = co_await stream.read_some(buffer.prepare(4096), deadline);
     if (ec == beast::error::timeout) co_return HeaderReadResult{Kind::timeout, {}};
     if (ec) co_return HeaderReadResult{Kind::closed, {}};
     buffer.commit(n);

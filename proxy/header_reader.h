@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "proxy/net.h"
+#include "proxy/stream.h"
 
 namespace jwt_sidecar::proxy {
 
@@ -29,7 +30,7 @@ struct HeaderReadResult {
 
 using RequestHeaderParser = http::request_parser<http::empty_body>;
 
-awaitable<HeaderReadResult> read_request_header(beast::tcp_stream& stream,
+awaitable<HeaderReadResult> read_request_header(ByteStream& stream,
                                                 beast::flat_buffer& buffer,
                                                 RequestHeaderParser& parser,
                                                 const HeaderReadLimits& limits);

@@ -44,10 +44,8 @@ bool reduce_absolute_form(std::string_view& target, std::string_view host) {
   return true;
 }
 
-awaitable<void> write_bytes(beast::tcp_stream& stream, const std::string& bytes,
-                            std::chrono::milliseconds timeout) {
-  stream.expires_after(timeout);
-  co_await net::async_write(stream, net::buffer(bytes), use_tuple);
+awaitable<void> write_bytes(ByteStream& stream, const std::string& bytes, std::chrono::milliseconds timeout) {
+  co_await stream.write(net::buffer(bytes), deadline_in(timeout));
 }
 
 bool has_request_body(const http::request<http::empty_body>& req) {
@@ -84,7 +82,7 @@ ErrorResponse error_for(const policies::Decision& d) {
 
 class RequestHandler {
  public:
-  RequestHandler(Worker& w, SessionScratch& sc, const Runtime& rt, beast::tcp_stream& s,
+  RequestHandler(Worker& w, SessionScratch& sc, const Runtime& rt, ByteStream& s,
                  beast::flat_buffer& b, RequestHeaderParser& p, const std::string& ip)
       : w_(w), sc_(sc), rt_(rt), stream_(s), buffer_(b), parser_(p), client_ip_(ip) {}
 
@@ -221,7 +219,7 @@ class RequestHandler {
   Worker& w_;
   SessionScratch& sc_;
   const Runtime& rt_;
-  beast::tcp_stream& stream_;
+  ByteStream& stream_;
   beast::flat_buffer& buffer_;
   RequestHeaderParser& parser_;
   const std::string& client_ip_;
@@ -229,17 +227,17 @@ class RequestHandler {
 
 // Half-close, then read and discard briefly so the client sees our response instead of a
 // reset caused by unread request bytes (RFC 9112 9.6).
-awaitable<void> linger_close(beast::tcp_stream& stream) {
-  error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+awaitable<void> linger_close(ByteStream& stream) {
+  const auto deadline = deadline_in(std::chrono::seconds(2));
+  co_await stream.shutdown_send(deadline);
   std::array<char, 16384> sink;
   std::size_t discarded = 0;
-  stream.expires_after(std::chrono::seconds(2));
   while (discarded < (1u << 20)) {
-    auto [rec, n] = co_await stream.async_read_some(net::buffer(sink), use_tuple);
+    auto [rec, n] = co_await stream.read_some(net::buffer(sink), deadline);
     if (rec) break;
     discarded += n;
   }
+  error_code ec;
   stream.socket().close(ec);
 }
 
@@ -247,7 +245,7 @@ awaitable<void> linger_close(beast::tcp_stream& stream) {
 
 awaitable<void> run_session(Worker& worker, tcp::socket socket) {
   Metrics::instance().connection_opened();
-  beast::tcp_stream stream(std::move(socket));
+  TcpByteStream stream(std::move(socket));
   error_code ec;
   const auto remote = stream.socket().remote_endpoint(ec);
   const std::string client_ip = ec ? std::string("unknown") : remote.address().to_string();

@@ -10,7 +10,7 @@ awaitable<std::unique_ptr<UpstreamConnection>> UpstreamPool::acquire(
     while (!queue.empty()) {
       auto conn = std::move(queue.back());  // most recently used: least likely to be stale
       queue.pop_back();
-      if (conn->stream.socket().is_open()) {
+      if (conn->stream->socket().is_open()) {
         conn->reused = true;
         co_return conn;
       }
@@ -28,20 +28,20 @@ awaitable<std::unique_ptr<UpstreamConnection>> UpstreamPool::connect(
     timed_out = false;
     co_return nullptr;
   }
-  auto conn = std::make_unique<UpstreamConnection>(ex);
-  conn->stream.expires_after(timeout);
-  auto [ec, ep] = co_await conn->stream.async_connect(endpoints, use_tuple);
+  auto tcp_stream = std::make_unique<TcpByteStream>(ex);
+  tcp_stream->lowest().expires_after(timeout);
+  auto [ec, ep] = co_await tcp_stream->lowest().async_connect(endpoints, use_tuple);
   if (ec) {
     timed_out = ec == beast::error::timeout;
     co_return nullptr;
   }
-  conn->stream.socket().set_option(tcp::no_delay(true), ec);
-  co_return conn;
+  tcp_stream->socket().set_option(tcp::no_delay(true), ec);
+  co_return std::make_unique<UpstreamConnection>(std::move(tcp_stream));
 }
 
 void UpstreamPool::release(const UpstreamTarget& target, std::unique_ptr<UpstreamConnection> conn) {
-  if (!conn || !conn->stream.socket().is_open() || conn->buffer.size() != 0) return;
-  conn->stream.expires_never();
+  if (!conn || !conn->stream->socket().is_open() || conn->buffer.size() != 0) return;
+  conn->stream->clear_deadline();
   auto& queue = idle_[target.key];
   if (queue.size() >= max_idle_) queue.pop_front();
   queue.push_back(std::move(conn));

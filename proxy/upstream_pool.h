@@ -9,12 +9,13 @@
 #include <vector>
 
 #include "proxy/net.h"
+#include "proxy/stream.h"
 
 namespace jwt_sidecar::proxy {
 
 struct UpstreamConnection {
-  explicit UpstreamConnection(net::any_io_executor ex) : stream(ex) {}
-  beast::tcp_stream stream;
+  explicit UpstreamConnection(std::unique_ptr<ByteStream> s) : stream(std::move(s)) {}
+  std::unique_ptr<ByteStream> stream;
   beast::flat_buffer buffer;
   bool reused = false;  // came from the pool: may have been closed by the upstream meanwhile
 };

@@ -15,6 +15,7 @@
 #include "policies/token_extractor.h"
 #include "proxy/net.h"
 #include "proxy/runtime.h"
+#include "proxy/stream.h"
 #include "proxy/upstream_pool.h"
 
 namespace jwt_sidecar::proxy {
@@ -40,6 +41,13 @@ struct SessionScratch {
   std::vector<std::pair<std::string_view, std::string>> claim_headers;
 };
 
+// What one forward borrows from its worker: the relay buffer and the buffer the upstream
+// request and client response headers are rendered into.
+struct RelayLoan {
+  std::unique_ptr<char[]> buffer;
+  std::string head;
+};
+
 struct Worker {
   explicit Worker(ServerState& s) : state(s) {}
 
@@ -51,17 +59,17 @@ struct Worker {
   // into one Runtime's providers, so the cache is emptied when the Runtime changes.
   std::unique_ptr<policies::TokenCache> token_cache;
 
-  // Relay buffers (kRelayBuffer bytes) lent to forwards in progress and kept for reuse: an
-  // idle keep-alive connection holds none.
-  std::vector<std::unique_ptr<char[]>> free_relay_buffers;
-  std::unique_ptr<char[]> take_relay_buffer() {
-    if (free_relay_buffers.empty()) return std::make_unique<char[]>(kRelayBuffer);
-    auto b = std::move(free_relay_buffers.back());
-    free_relay_buffers.pop_back();
-    return b;
+  // Relay loans lent to forwards in progress and kept for reuse: an idle keep-alive
+  // connection holds none.
+  std::vector<RelayLoan> free_relay_loans;
+  RelayLoan take_relay_loan() {
+    if (free_relay_loans.empty()) return RelayLoan{std::make_unique<char[]>(kRelayBuffer), {}};
+    auto loan = std::move(free_relay_loans.back());
+    free_relay_loans.pop_back();
+    return loan;
   }
-  void return_relay_buffer(std::unique_ptr<char[]> b) {
-    if (b && free_relay_buffers.size() < 64) free_relay_buffers.push_back(std::move(b));
+  void return_relay_loan(RelayLoan loan) {
+    if (loan.buffer && free_relay_loans.size() < 64) free_relay_loans.push_back(std::move(loan));
   }
   const Runtime* token_cache_runtime = nullptr;
 
@@ -77,7 +85,7 @@ struct Worker {
 
   // Open client connections, for the drain: idle ones are closed at once, busy ones finish.
   struct Connection {
-    beast::tcp_stream* stream;
+    ByteStream* stream;
     bool idle;
   };
   std::unordered_map<std::uint64_t, Connection> connections;
