@@ -35,6 +35,16 @@ struct Address {
   Mark mark;
 };
 
+// How the proxy connects to an https:// upstream (the map form of `upstream`, an extension
+// of DESIGN.md). Files are read when the config is applied.
+struct ClientTls {
+  std::string ca_file;      // added to the system CA bundle
+  std::string cert_file;    // client certificate (mTLS), with key_file
+  std::string key_file;
+  std::string server_name;  // SNI and the name checked in the certificate; default: the host
+  Mark ca_mark, cert_mark, key_mark;
+};
+
 // http://host[:port][/base-path] or https://...
 struct Url {
   std::string scheme;  // "http" or "https"
@@ -43,12 +53,14 @@ struct Url {
   std::string path;        // "" or a base path starting with "/", no query or fragment
   std::string text;        // as written
   Mark mark;
+  ClientTls client_tls;    // upstreams only
 };
 
 struct TlsFiles {
   std::string cert_file;
   std::string key_file;
-  Mark mark;
+  std::string min_version = "1.2";  // "1.2" or "1.3"
+  Mark mark, cert_mark, key_mark;
 };
 
 struct Limits {

@@ -76,16 +76,27 @@ void read_limits(YamlReader& reader, const Entry& entry, Limits& limits) {
 }
 
 void read_tls(YamlReader& reader, const Entry& entry, std::optional<TlsFiles>& out) {
-  const auto map = reader.mapping(entry, "in 'tls'", {"cert_file", "key_file"});
+  const auto map = reader.mapping(entry, "in 'tls'", {"cert_file", "key_file", "min_version"});
   if (!map) return;
   TlsFiles tls;
   tls.mark = reader.value_mark(entry);
-  for (const auto& [name, member] :
-       {std::pair{"cert_file", &TlsFiles::cert_file}, std::pair{"key_file", &TlsFiles::key_file}}) {
+  for (const auto& [name, member, mark] :
+       {std::tuple{"cert_file", &TlsFiles::cert_file, &TlsFiles::cert_mark},
+        std::tuple{"key_file", &TlsFiles::key_file, &TlsFiles::key_mark}}) {
     if (const auto* field = map->find(name)) {
       assign(tls.*member, reader.text(*field));
+      tls.*mark = reader.value_mark(*field);
     } else {
       reader.error(tls.mark, "missing required key " + detail::quote(name) + " in 'tls'");
+    }
+  }
+  if (const auto* field = map->find("min_version")) {
+    if (const auto v = reader.text(*field)) {
+      if (*v == "1.2" || *v == "1.3") {
+        tls.min_version = *v;
+      } else {
+        reader.value_error(*field, "min_version must be \"1.2\" or \"1.3\", not " + detail::quote(*v));
+      }
     }
   }
   out = std::move(tls);
@@ -98,7 +109,7 @@ void read_required(YamlReader& reader, const Mapping& map, const Mark& top, Conf
     reader.error(top, "missing required key 'listen' in the top level");
   }
   if (const auto* upstream = map.find("upstream")) {
-    assign(config.upstream, detail::read_url(reader, *upstream));
+    assign(config.upstream, detail::read_upstream(reader, *upstream));
   } else {
     reader.error(top, "missing required key 'upstream' in the top level");
   }

@@ -235,7 +235,7 @@ void read_route(YamlReader& reader, const Entry& element, const RouteContext& co
     }
   }
   if (const auto* upstream = map->find("upstream")) {
-    assign(route.upstream, read_url(reader, *upstream));
+    assign(route.upstream, read_upstream(reader, *upstream));
   }
   if (auth_known) check_auth(reader, *map, context, route);
 }

@@ -26,6 +26,8 @@ void push(std::vector<T>& out, std::optional<T> value) {
 YAML::Node find_member(const YAML::Node& map, std::string_view name);
 
 std::optional<Url> read_url(YamlReader& reader, const Entry& entry);
+// An upstream: a URL string, or a map {url, ca_file, cert_file, key_file, server_name}.
+std::optional<Url> read_upstream(YamlReader& reader, const Entry& entry);
 std::optional<Address> read_address(YamlReader& reader, const Entry& entry, bool allow_port_zero);
 
 enum class HeaderUse { token_source, forwarded };

@@ -26,6 +26,41 @@ std::optional<Url> read_url(YamlReader& reader, const Entry& entry) {
   return url;
 }
 
+std::optional<Url> read_upstream(YamlReader& reader, const Entry& entry) {
+  if (!entry.value.IsMap()) return read_url(reader, entry);
+  const auto map = reader.mapping(entry, "in 'upstream'", {"url", "ca_file", "cert_file", "key_file", "server_name"});
+  if (!map) return std::nullopt;
+  const auto* url_entry = map->find("url");
+  if (!url_entry) {
+    reader.error(reader.value_mark(entry), "missing required key 'url' in 'upstream'");
+    return std::nullopt;
+  }
+  auto url = read_url(reader, *url_entry);
+  if (!url) return std::nullopt;
+  auto& tls = url->client_tls;
+  bool any_tls = false;
+  for (const auto& [name, member, mark] :
+       {std::tuple{"ca_file", &ClientTls::ca_file, &ClientTls::ca_mark},
+        std::tuple{"cert_file", &ClientTls::cert_file, &ClientTls::cert_mark},
+        std::tuple{"key_file", &ClientTls::key_file, &ClientTls::key_mark},
+        std::tuple{"server_name", &ClientTls::server_name, &ClientTls::ca_mark}}) {
+    if (const auto* field = map->find(name)) {
+      if (auto text = reader.text(*field)) {
+        tls.*member = *text;
+        if (std::string_view(name) != "server_name") tls.*mark = reader.value_mark(*field);
+        any_tls = true;
+      }
+    }
+  }
+  if (any_tls && url->scheme != "https") {
+    reader.error(url->mark, "ca_file, cert_file, key_file and server_name need an https:// upstream url");
+  }
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    reader.error(reader.value_mark(entry), "cert_file and key_file go together in 'upstream' (client certificate)");
+  }
+  return url;
+}
+
 std::optional<Address> read_address(YamlReader& reader, const Entry& entry, bool allow_port_zero) {
   const auto text = reader.text(entry);
   if (!text) return std::nullopt;

@@ -7,7 +7,7 @@ namespace jwt_sidecar::proxy {
 namespace {
 
 http::response<http::string_body> answer(const http::request<http::string_body>& req,
-                                         const Runtime& rt) {
+                                         const Runtime& rt, bool draining) {
   http::response<http::string_body> res{http::status::ok, req.version()};
   res.keep_alive(req.keep_alive());
   const auto path = req.target().substr(0, req.target().find('?'));
@@ -20,10 +20,13 @@ http::response<http::string_body> answer(const http::request<http::string_body>&
     res.set(http::field::content_type, "application/json");
     res.body() = R"({"status":"ok"})" "\n";
   } else if (path == "/readyz") {
-    const bool ready = rt.engine->ready();
+    // Draining: not ready, so that a load balancer still polling stops sending new requests.
+    const bool ready = rt.engine->ready() && !draining;
     res.result(ready ? http::status::ok : http::status::service_unavailable);
     res.set(http::field::content_type, "application/json");
-    std::string body = ready ? R"({"status":"ready","providers":{)" : R"({"status":"not_ready","providers":{)";
+    std::string body = ready      ? R"({"status":"ready","providers":{)"
+                       : draining ? R"({"status":"draining","providers":{)"
+                                  : R"({"status":"not_ready","providers":{)";
     bool first = true;
     for (const auto& p : rt.engine->providers()) {
       if (!first) body += ',';
@@ -64,7 +67,7 @@ awaitable<void> run_admin_session(ServerState& state, tcp::socket socket) {
     auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
     if (ec) break;
     const auto rt = state.runtime.load();
-    auto res = answer(parser.get(), *rt);
+    auto res = answer(parser.get(), *rt, state.draining.load());
     const bool keep = res.keep_alive();
     auto [wec, wn] = co_await http::async_write(stream, res, use_tuple);
     if (wec || !keep) break;

@@ -124,7 +124,7 @@ config::Config demo_config(std::uint16_t port, std::uint16_t upstream_port, cons
   config::Config c;
   c.file = "(demo)";
   c.listen = {"127.0.0.1", port, {}};
-  c.upstream = {"http", "127.0.0.1", upstream_port, "", "http://127.0.0.1:" + std::to_string(upstream_port), {}};
+  c.upstream = {"http", "127.0.0.1", upstream_port, "", "http://127.0.0.1:" + std::to_string(upstream_port), {}, {}};
   c.admin = config::Address{"127.0.0.1", 0, {}};
   c.threads = 1;
   c.access_log = true;

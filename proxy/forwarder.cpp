@@ -467,16 +467,18 @@ awaitable<ForwardResult> forward(Worker& worker, ForwardRequest& fr) {
     result.upstream_us = micros_since(upstream_start);
     co_return result;
   };
-  auto connect_failure = [&](bool timed_out) {
-    return fail(timed_out ? 504 : 502, timed_out ? "upstream_timeout" : "upstream_unreachable");
+  ConnectError connect_error = ConnectError::none;
+  auto connect_failure = [&] {
+    return connect_error == ConnectError::timeout ? fail(504, "upstream_timeout")
+           : connect_error == ConnectError::tls   ? fail(502, "upstream_tls_failed")
+                                                  : fail(502, "upstream_unreachable");
   };
 
-  bool timed_out = false;
-  auto conn = co_await worker.pool.acquire(target, limits.upstream_timeout, timed_out);
-  if (!conn) co_return co_await connect_failure(timed_out);
+  auto conn = co_await worker.pool.acquire(target, limits.upstream_timeout, connect_error);
+  if (!conn) co_return co_await connect_failure();
   if (has_body && conn->reused && !still_open(*conn)) {
-    conn = co_await worker.pool.connect(target, limits.upstream_timeout, timed_out);
-    if (!conn) co_return co_await connect_failure(timed_out);
+    conn = co_await worker.pool.connect(target, limits.upstream_timeout, connect_error);
+    if (!conn) co_return co_await connect_failure();
   }
 
   std::optional<ResponseBodyParser> rp;
@@ -489,8 +491,8 @@ awaitable<ForwardResult> forward(Worker& worker, ForwardRequest& fr) {
       auto outcome = ec ? HeadRead::closed_early
                         : co_await read_response_header(*conn, rp, head, limits.upstream_timeout);
       if (outcome == HeadRead::closed_early && conn->reused && attempt == 0) {
-        conn = co_await worker.pool.connect(target, limits.upstream_timeout, timed_out);
-        if (!conn) co_return co_await connect_failure(timed_out);
+        conn = co_await worker.pool.connect(target, limits.upstream_timeout, connect_error);
+        if (!conn) co_return co_await connect_failure();
         continue;
       }
       if (ec) co_return co_await fail(502, "upstream_write_failed");

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <boost/asio/ssl.hpp>
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -25,6 +26,11 @@ using std::chrono::milliseconds;
 // One provider's fetch state. Touched only on the fetcher's io_context.
 struct Source {
   const policies::Provider* provider = nullptr;
+  // Keeps `provider` alive; after a reload re-points a source at the new Runtime's provider,
+  // the old Runtimes stay until no refresh that began under them is in flight.
+  std::shared_ptr<const Runtime> owner;
+  std::vector<std::shared_ptr<const Runtime>> former_owners;
+  bool retired = false;  // its provider left the config, or its key source changed
   std::string name;
   std::shared_ptr<boost::asio::ssl::context> tls;
   std::unique_ptr<net::steady_timer> wake;
@@ -55,6 +61,18 @@ milliseconds jittered(milliseconds d, std::mt19937& rng) {
   return milliseconds(static_cast<std::int64_t>(static_cast<double>(d.count()) * factor(rng)));
 }
 
+bool remote_or_file(const config::Provider& cfg) {
+  return cfg.jwks_uri || cfg.discovery || cfg.jwks_file;
+}
+
+// Whether a reloaded provider still gets its keys from the same place, so the keys already
+// fetched (and the refresh schedule) carry over.
+bool same_key_source(const config::Provider& a, const config::Provider& b) {
+  const auto uri = [](const config::Provider& p) { return p.jwks_uri ? p.jwks_uri->text : std::string(); };
+  return a.name == b.name && uri(a) == uri(b) && a.discovery == b.discovery &&
+         (!a.discovery || a.issuer == b.issuer) && a.jwks_file == b.jwks_file && a.ca_file == b.ca_file;
+}
+
 bool same_file(const struct stat& a, const struct stat& b) {
   return a.st_ino == b.st_ino && a.st_size == b.st_size && a.st_mtim.tv_sec == b.st_mtim.tv_sec &&
          a.st_mtim.tv_nsec == b.st_mtim.tv_nsec && a.st_dev == b.st_dev;
@@ -66,6 +84,7 @@ struct JwksFetcher::Impl : std::enable_shared_from_this<Impl> {
   net::io_context& ioc;
   std::shared_ptr<const Runtime> runtime;
   std::vector<std::unique_ptr<Source>> sources;
+  std::vector<std::unique_ptr<Source>> retired;  // until their loops end
   std::mt19937 rng{std::random_device{}()};
   bool stopped = false;
   FetchOptions options;
@@ -179,10 +198,30 @@ struct JwksFetcher::Impl : std::enable_shared_from_this<Impl> {
     Metrics::instance().jwks_fetch(s.name, ok ? "ok" : "bad_document");
   }
 
+  // A Source for a provider with a remote or file key source; null when its TLS setup failed.
+  std::unique_ptr<Source> make_source(const policies::Provider& p, std::shared_ptr<const Runtime> owner) {
+    const auto& cfg = p.config();
+    auto s = std::make_unique<Source>();
+    s->provider = &p;
+    s->owner = std::move(owner);
+    s->name = cfg.name;
+    s->wake = std::make_unique<net::steady_timer>(ioc);
+    if (!cfg.jwks_file) {
+      std::string error;
+      s->tls = make_tls_context(cfg.ca_file, error);
+      if (!s->tls) {
+        log_error("TLS setup failed", {{"provider", cfg.name}, {"error", error}});
+        return nullptr;
+      }
+    }
+    return s;
+  }
+
   awaitable<void> run(Source& s) {
     auto self = shared_from_this();  // keeps Impl alive while the loop runs
     const bool file = s.provider->config().jwks_file.has_value();
-    while (!stopped) {
+    while (!stopped && !s.retired) {
+      s.former_owners.clear();  // no refresh is in flight here
       milliseconds next{1000};
       if (file) {
         poll_file(s);
@@ -190,10 +229,12 @@ struct JwksFetcher::Impl : std::enable_shared_from_this<Impl> {
       } else {
         next = co_await refresh(s);
       }
-      if (stopped) break;
+      if (stopped || s.retired) break;
       s.wake->expires_after(next);
       co_await s.wake->async_wait(use_tuple);  // also ends early on an unknown-kid request
     }
+    // Last use of `s`: a retired source is freed here.
+    std::erase_if(retired, [&s](const std::unique_ptr<Source>& r) { return r.get() == &s; });
   }
 };
 
@@ -205,23 +246,45 @@ JwksFetcher::~JwksFetcher() { stop(); }
 void JwksFetcher::start() {
   auto& impl = *impl_;
   for (const auto& p : impl.runtime->engine->providers()) {
-    const auto& cfg = p->config();
-    if (!cfg.jwks_uri && !cfg.discovery && !cfg.jwks_file) continue;
-    auto s = std::make_unique<Source>();
-    s->provider = p.get();
-    s->name = cfg.name;
-    s->wake = std::make_unique<net::steady_timer>(impl.ioc);
-    if (!cfg.jwks_file) {
-      std::string error;
-      s->tls = make_tls_context(cfg.ca_file, error);
-      if (!s->tls) {
-        log_error("TLS setup failed", {{"provider", cfg.name}, {"error", error}});
-        continue;
-      }
-    }
-    impl.sources.push_back(std::move(s));
+    if (!remote_or_file(p->config())) continue;
+    if (auto s = impl.make_source(*p, impl.runtime)) impl.sources.push_back(std::move(s));
   }
   for (auto& s : impl.sources) net::co_spawn(impl.ioc, impl.run(*s), net::detached);
+}
+
+void JwksFetcher::adopt(std::shared_ptr<const Runtime> runtime) {
+  auto& impl = *impl_;
+  std::vector<std::unique_ptr<Source>> next;
+  std::vector<Source*> started;
+  for (const auto& p : runtime->engine->providers()) {
+    const auto& cfg = p->config();
+    if (!remote_or_file(cfg)) continue;
+    const auto kept = std::find_if(impl.sources.begin(), impl.sources.end(), [&](const auto& s) {
+      return s && same_key_source(s->provider->config(), cfg);
+    });
+    if (kept != impl.sources.end()) {
+      auto& s = **kept;
+      // The new provider starts with the keys its predecessor holds.
+      if (const auto keys = s.provider->keys().current()) p->keys().publish(keys, s.provider->keys().updated_ms());
+      s.provider = p.get();
+      s.former_owners.push_back(std::move(s.owner));
+      s.owner = runtime;
+      next.push_back(std::move(*kept));
+    } else if (auto s = impl.make_source(*p, runtime)) {
+      started.push_back(s.get());
+      next.push_back(std::move(s));
+    }
+  }
+  for (auto& s : impl.sources) {
+    if (!s) continue;
+    s->retired = true;
+    s->wake->cancel();
+    impl.wake_waiters(*s);
+    impl.retired.push_back(std::move(s));
+  }
+  impl.sources = std::move(next);
+  impl.runtime = std::move(runtime);
+  for (auto* s : started) net::co_spawn(impl.ioc, impl.run(*s), net::detached);
 }
 
 void JwksFetcher::stop() {

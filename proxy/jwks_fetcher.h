@@ -25,6 +25,10 @@ class JwksFetcher {
 
   // Starts one loop per provider with a remote or file key source.
   void start();
+  // After a reload, on the fetcher's io_context: providers whose key source did not change
+  // keep their keys and schedule (re-pointed at the new Runtime's providers); new or changed
+  // ones start fetching; the rest stop.
+  void adopt(std::shared_ptr<const Runtime> runtime);
   // Stops the loops (from any thread).
   void stop();
 

@@ -175,12 +175,14 @@ std::string Metrics::render(const std::vector<ProviderGauge>& providers) const {
     append_label(out, "provider", p.provider);
     out += "} " + format_double(p.seconds_since_success) + "\n";
   }
-  out += "# HELP jwt_sidecar_token_cache_hits_total Verified-token cache hits.\n"
-         "# TYPE jwt_sidecar_token_cache_hits_total counter\n"
-         "jwt_sidecar_token_cache_hits_total " + std::to_string(cache_hits_.load()) + "\n";
-  out += "# HELP jwt_sidecar_token_cache_misses_total Verified-token cache misses.\n"
-         "# TYPE jwt_sidecar_token_cache_misses_total counter\n"
-         "jwt_sidecar_token_cache_misses_total " + std::to_string(cache_misses_.load()) + "\n";
+  const auto plain_counter = [&out](std::string_view name, std::string_view help, std::uint64_t value) {
+    out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ").append(name);
+    out.append(" counter\n").append(name).append(" ").append(std::to_string(value)).append("\n");
+  };
+  plain_counter("jwt_sidecar_token_cache_hits_total", "Verified-token cache hits.", cache_hits_.load());
+  plain_counter("jwt_sidecar_token_cache_misses_total", "Verified-token cache misses.", cache_misses_.load());
+  plain_counter("jwt_sidecar_tls_handshake_failures_total", "Client TLS handshakes that failed.",
+                tls_handshake_failures_.load());
   out += "# HELP jwt_sidecar_request_duration_seconds Time from request header to response end.\n"
          "# TYPE jwt_sidecar_request_duration_seconds histogram\n";
   request_duration_.render(out, "jwt_sidecar_request_duration_seconds");

@@ -38,6 +38,7 @@ class Metrics {
   void config_reload(std::string_view result);
   void cache_hit() { cache_hits_.fetch_add(1, std::memory_order_relaxed); }
   void cache_miss() { cache_misses_.fetch_add(1, std::memory_order_relaxed); }
+  void tls_handshake_failure() { tls_handshake_failures_.fetch_add(1, std::memory_order_relaxed); }
   void connection_opened() { connections_.fetch_add(1, std::memory_order_relaxed); }
   void connection_closed() { connections_.fetch_sub(1, std::memory_order_relaxed); }
   std::int64_t connections_active() const { return connections_.load(std::memory_order_relaxed); }
@@ -62,7 +63,7 @@ class Metrics {
   mutable std::mutex mu_;
   Counter requests_, rejections_, fetches_, reloads_;
   Histogram request_duration_, upstream_duration_;
-  std::atomic<std::uint64_t> cache_hits_{0}, cache_misses_{0};
+  std::atomic<std::uint64_t> cache_hits_{0}, cache_misses_{0}, tls_handshake_failures_{0};
   std::atomic<std::int64_t> connections_{0};
 };
 

@@ -14,11 +14,12 @@ namespace jwt_sidecar::proxy {
 namespace {
 
 // Loads and compiles a config; prints every error. Null when there were any.
-std::shared_ptr<const Runtime> load_runtime(const std::string& path, std::ostream& err) {
+std::shared_ptr<const Runtime> load_runtime(const std::string& path, std::ostream& err,
+                                           std::vector<std::string>* warnings = nullptr) {
   auto loaded = config::load_config_file(path);
   std::vector<config::ConfigError> errors = std::move(loaded.errors);
   std::shared_ptr<const Runtime> rt;
-  if (errors.empty() && loaded.config) rt = build_runtime(std::move(*loaded.config), errors);
+  if (errors.empty() && loaded.config) rt = build_runtime(std::move(*loaded.config), errors, warnings);
   for (const auto& e : errors) err << e.to_string() << "\n";
   if (!errors.empty()) {
     err << path << ": " << errors.size() << (errors.size() == 1 ? " error" : " errors") << "\n";
@@ -34,10 +35,12 @@ int run_check_config_command(const std::vector<std::string>& args, CliStreams st
     streams.err << "usage: jwt-sidecar check-config FILE\n";
     return kExitUsage;
   }
-  const auto rt = load_runtime(args[0], streams.err);
+  std::vector<std::string> file_warnings;
+  const auto rt = load_runtime(args[0], streams.err, &file_warnings);
   if (!rt) return kExitRejected;
   // Key files are part of the config for a user: report them too.
   const auto report = load_static_keys(*rt, /*log=*/false);
+  for (const auto& w : file_warnings) streams.err << "warning: " << w << "\n";
   for (const auto& w : report.warnings) streams.err << "warning: " << w << "\n";
   for (const auto& e : report.errors) streams.err << e << "\n";
   if (!report.errors.empty()) return kExitRejected;
@@ -47,12 +50,19 @@ int run_check_config_command(const std::vector<std::string>& args, CliStreams st
 }
 
 int run_proxy_command(const std::string& config_path, CliStreams streams) {
+  // Read before loading: if the file changes in between, the watcher sees it and reloads.
+  std::string applied;
+  {
+    std::ifstream in(config_path, std::ios::binary);
+    applied.assign(std::istreambuf_iterator<char>(in), {});
+  }
   const auto rt = load_runtime(config_path, streams.err);
   if (!rt) return kExitRejected;
   Logger::instance().configure(rt->config.log_level, rt->config.access_log);
   load_static_keys(*rt, /*log=*/true);
   try {
     Server server(rt);
+    server.enable_reload(config_path, std::move(applied));
     server.start();
     server.handle_signals();
     const int code = server.wait();

@@ -18,6 +18,7 @@ struct Runtime {
   std::vector<UpstreamTarget> upstreams;    // [0] is the top-level upstream
   std::vector<std::size_t> route_upstream;  // route index -> index into upstreams
   std::vector<std::string> upstream_paths;  // base path per upstream ("" for none)
+  std::shared_ptr<SslContext> server_tls;   // the listener's, when `tls:` is set
 
   const UpstreamTarget& upstream_for(std::size_t route_index, std::string& base_path) const {
     const auto i = route_index < route_upstream.size() ? route_upstream[route_index] : 0;
@@ -26,9 +27,11 @@ struct Runtime {
   }
 };
 
-// Compiles the engine and the upstream list. Errors (with file:line:column) are appended;
-// returns null when there were any.
+// Compiles the engine, the upstream list and the TLS contexts. Errors (with file:line:column)
+// are appended; returns null when there were any. With `warnings` (check-config), TLS files
+// that do not exist are reported there instead of as errors.
 std::shared_ptr<const Runtime> build_runtime(config::Config config,
-                                             std::vector<config::ConfigError>& errors);
+                                             std::vector<config::ConfigError>& errors,
+                                             std::vector<std::string>* warnings = nullptr);
 
 }  // namespace jwt_sidecar::proxy

@@ -2,12 +2,17 @@
 
 #include <sys/socket.h>
 
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
 
 #include "proxy/admin.h"
+#include "config/loader.h"
 #include "proxy/jwks_fetcher.h"
+#include "proxy/key_loading.h"
+#include "proxy/tls.h"
 #include "proxy/log.h"
 #include "proxy/metrics.h"
 #include "proxy/runtime.h"
@@ -51,6 +56,28 @@ void open_listener(tcp::acceptor& acceptor, const tcp::endpoint& ep, bool reuse_
   if (ec) throw std::runtime_error("cannot listen on " + describe(ep) + ": " + ec.message());
 }
 
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+bool same_address(const std::optional<config::Address>& a, const std::optional<config::Address>& b) {
+  if (a.has_value() != b.has_value()) return false;
+  return !a || (a->host == b->host && a->port == b->port);
+}
+
+// What a reload cannot change: the sockets and threads made at startup.
+void check_fixed_settings(const config::Config& running, const config::Config& next,
+                          std::vector<config::ConfigError>& errors) {
+  const auto refuse = [&](const config::Mark& at, const std::string& key) {
+    errors.push_back({at, "'" + key + "' cannot change on reload; restart jwt-sidecar to apply it"});
+  };
+  if (!same_address(running.listen, next.listen)) refuse(next.listen.mark, "listen");
+  if (!same_address(running.admin, next.admin)) refuse(next.admin ? next.admin->mark : next.listen.mark, "admin");
+  if (running.threads != next.threads) refuse(next.listen.mark, "threads");
+  if (running.tls.has_value() != next.tls.has_value()) refuse(next.tls ? next.tls->mark : next.listen.mark, "tls");
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -68,6 +95,86 @@ struct Server::Impl {
 
   std::mutex mu;
   bool stopping = false;
+
+  // Reload (on the control thread): SIGHUP, or the config file's bytes changing.
+  std::string config_path;
+  std::string applied_config;  // the file's bytes when last loaded (good or bad)
+  std::string applied_tls;     // the certificate and key files' bytes when last loaded
+  std::unique_ptr<net::signal_set> hup;
+  std::unique_ptr<net::steady_timer> watch_timer;
+
+  void reload(std::string_view trigger) {
+    const auto running = state.runtime.load();
+    applied_config = read_file(config_path);
+    auto loaded = config::load_config_file(config_path);
+    std::vector<config::ConfigError> errors = std::move(loaded.errors);
+    std::shared_ptr<const Runtime> next;
+    if (errors.empty() && loaded.config) {
+      check_fixed_settings(running->config, *loaded.config, errors);
+      if (errors.empty()) next = build_runtime(std::move(*loaded.config), errors);
+    }
+    std::vector<std::string> messages;
+    for (const auto& e : errors) messages.push_back(e.to_string());
+    if (next) {
+      // Key files are part of the config: one without usable keys refuses the reload.
+      auto keys = load_static_keys(*next, /*log=*/false);
+      messages.insert(messages.end(), keys.errors.begin(), keys.errors.end());
+    }
+    if (!next || !messages.empty()) {
+      Metrics::instance().config_reload("failure");
+      std::string all;
+      for (const auto& m : messages) all += (all.empty() ? "" : "; ") + m;
+      log_error("config reload failed", {{"trigger", trigger}, {"file", config_path}, {"errors", messages.size()},
+                                         {"error", all}});
+      return;
+    }
+    if (fetcher) fetcher->adopt(next);
+    if (next->server_tls) {
+      state.server_tls.store(next->server_tls);
+      applied_tls = read_tls_files(*next->config.tls);
+    }
+    Logger::instance().configure(next->config.log_level, next->config.access_log);
+    state.runtime.store(next);
+    Metrics::instance().config_reload("success");
+    log_info("config reloaded", {{"trigger", trigger}, {"file", config_path},
+                                 {"providers", next->config.providers.size()}, {"routes", next->config.routes.size()}});
+  }
+
+  // The listener's certificate and key changed on disk (cert-manager, a mounted Secret).
+  void reload_certificate() {
+    const auto rt = state.runtime.load();
+    if (!rt->config.tls) return;
+    const auto bytes = read_tls_files(*rt->config.tls);
+    if (bytes == applied_tls) return;
+    applied_tls = bytes;
+    std::string error;
+    auto ctx = make_server_tls(*rt->config.tls, error);
+    if (!ctx) {
+      log_error("TLS certificate reload failed", {{"error", error}});
+      return;
+    }
+    state.server_tls.store(std::move(ctx));
+    log_info("TLS certificate reloaded", {{"cert_file", rt->config.tls->cert_file}});
+  }
+
+  void watch_files() {
+    watch_timer->expires_after(std::chrono::seconds(1));
+    watch_timer->async_wait([this](const error_code& ec) {
+      if (ec) return;
+      if (read_file(config_path) != applied_config) reload("file changed");
+      reload_certificate();
+      watch_files();
+    });
+  }
+
+  void wait_for_hup() {
+    hup->async_wait([this](const error_code& ec, int) {
+      if (ec) return;
+      log_info("signal received", {{"signal", "SIGHUP"}});
+      reload("SIGHUP");
+      wait_for_hup();
+    });
+  }
 
   awaitable<void> accept_loop(Worker& worker, tcp::acceptor& acceptor) {
     while (true) {
@@ -99,14 +206,20 @@ struct Server::Impl {
     log_info("drained", {{"connections_left", Metrics::instance().connections_active()}});
     if (admin) net::post(workers[0]->ioc, [this] { error_code ec; admin->close(ec); });
     if (fetcher) fetcher->stop();
+    net::post(control, [this] {
+      if (hup) hup->cancel();
+      if (watch_timer) watch_timer->cancel();
+    });
     control.stop();
     for (auto& w : workers) w->ioc.stop();
   }
 };
 
 Server::Server(std::shared_ptr<const Runtime> runtime) : impl_(std::make_unique<Impl>()) {
+  impl_->state.tls = runtime->config.tls.has_value();
+  impl_->state.server_tls.store(runtime->server_tls);
+  if (runtime->config.tls) impl_->applied_tls = read_tls_files(*runtime->config.tls);
   impl_->state.runtime.store(std::move(runtime));
-  impl_->state.tls = false;
 }
 
 Server::~Server() {
@@ -142,6 +255,12 @@ void Server::start() {
   s.fetcher = std::make_unique<JwksFetcher>(s.control, rt);
   s.state.fetcher = s.fetcher.get();
   s.fetcher->start();
+  if (s.hup) {
+    net::post(s.control, [&s] {
+      s.wait_for_hup();
+      s.watch_files();
+    });
+  }
   s.control_thread = std::thread([&s] {
     auto guard = net::make_work_guard(s.control);
     s.control.run();
@@ -192,6 +311,16 @@ void Server::handle_signals() {
     log_info("signal received", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}});
     stop();
   });
+}
+
+void Server::enable_reload(const std::string& config_path, std::string applied_bytes) {
+  auto& s = *impl_;
+  s.config_path = config_path;
+  s.applied_config = std::move(applied_bytes);
+  // Registered now, before the "listening" line: a SIGHUP from then on is never fatal (Asio
+  // queues it until the control thread waits for it).
+  s.hup = std::make_unique<net::signal_set>(s.control, SIGHUP);
+  s.watch_timer = std::make_unique<net::steady_timer>(s.control);
 }
 
 int Server::wait() {

@@ -31,6 +31,11 @@ class Server {
   void stop();
   // Handle SIGTERM and SIGINT by draining (for the real process; tests call stop()).
   void handle_signals();
+  // Before start(): reload `config_path` on SIGHUP and whenever its bytes differ from
+  // `applied_bytes` (checked every second), and re-read the listener's certificate and key
+  // when their files change. A bad config is logged and counted
+  // (jwt_sidecar_config_reloads_total{result="failure"}); the running one stays.
+  void enable_reload(const std::string& config_path, std::string applied_bytes);
 
  private:
   struct Impl;

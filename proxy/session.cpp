@@ -245,20 +245,33 @@ awaitable<void> linger_close(ByteStream& stream) {
 
 awaitable<void> run_session(Worker& worker, tcp::socket socket) {
   Metrics::instance().connection_opened();
-  TcpByteStream stream(std::move(socket));
   error_code ec;
-  const auto remote = stream.socket().remote_endpoint(ec);
+  const auto remote = socket.remote_endpoint(ec);
   const std::string client_ip = ec ? std::string("unknown") : remote.address().to_string();
-  stream.socket().set_option(tcp::no_delay(true), ec);
+  socket.set_option(tcp::no_delay(true), ec);
+  const auto tls = worker.state.server_tls.load();
+  const auto owned = tls ? make_tls_server_stream(std::move(socket), tls) : make_tcp_stream(std::move(socket));
+  ByteStream& stream = *owned;
   const auto id = worker.next_connection_id++;
   worker.connections[id] = {&stream, true};
+
+  bool handshake_ok = true;
+  if (tls) {
+    const auto timeout = worker.state.runtime.load()->config.limits.header_timeout;
+    if (const auto hec = co_await stream.handshake(deadline_in(timeout)); hec) {
+      handshake_ok = false;
+      Metrics::instance().tls_handshake_failure();
+      log_debug("TLS handshake failed", {{"client", client_ip}, {"error", hec.message()}});
+    }
+  }
 
   beast::flat_buffer buffer;
   SessionScratch scratch;
   bool first = true;
-  while (!worker.state.draining.load() || first) {
-    const auto rt = worker.state.runtime.load();
-    const auto& limits = rt->config.limits;
+  while (handshake_ok && (!worker.state.draining.load() || first)) {
+    // Each request runs under the config current when its header arrived, to its end.
+    auto rt = worker.state.runtime.load();
+    const auto limits = rt->config.limits;
     RequestHeaderParser parser;
     worker.connections[id].idle = true;
     const auto read = co_await read_request_header(
@@ -267,6 +280,8 @@ awaitable<void> run_session(Worker& worker, tcp::socket socket) {
          limits.header_timeout});
     worker.connections[id].idle = false;
     first = false;
+    rt = worker.state.runtime.load();
+    worker.adopt(rt.get());
     using Kind = HeaderReadResult::Kind;
     if (read.kind == Kind::closed) break;
     if (read.kind != Kind::ok) {

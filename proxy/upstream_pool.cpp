@@ -1,9 +1,11 @@
 #include "proxy/upstream_pool.h"
 
+#include "proxy/log.h"
+
 namespace jwt_sidecar::proxy {
 
 awaitable<std::unique_ptr<UpstreamConnection>> UpstreamPool::acquire(
-    const UpstreamTarget& target, std::chrono::milliseconds timeout, bool& timed_out) {
+    const UpstreamTarget& target, std::chrono::milliseconds timeout, ConnectError& error) {
   auto it = idle_.find(target.key);
   if (it != idle_.end()) {
     auto& queue = it->second;
@@ -16,27 +18,38 @@ awaitable<std::unique_ptr<UpstreamConnection>> UpstreamPool::acquire(
       }
     }
   }
-  co_return co_await connect(target, timeout, timed_out);
+  co_return co_await connect(target, timeout, error);
 }
 
 awaitable<std::unique_ptr<UpstreamConnection>> UpstreamPool::connect(
-    const UpstreamTarget& target, std::chrono::milliseconds timeout, bool& timed_out) {
+    const UpstreamTarget& target, std::chrono::milliseconds timeout, ConnectError& error) {
+  const auto deadline = deadline_in(timeout);
   auto ex = co_await net::this_coro::executor;
   tcp::resolver resolver(ex);
   auto [rec, endpoints] = co_await resolver.async_resolve(target.host, target.port, use_tuple);
   if (rec) {
-    timed_out = false;
+    error = ConnectError::unreachable;
     co_return nullptr;
   }
-  auto tcp_stream = std::make_unique<TcpByteStream>(ex);
-  tcp_stream->lowest().expires_after(timeout);
-  auto [ec, ep] = co_await tcp_stream->lowest().async_connect(endpoints, use_tuple);
+  beast::tcp_stream connecting(ex);
+  connecting.expires_at(deadline);
+  auto [ec, ep] = co_await connecting.async_connect(endpoints, use_tuple);
   if (ec) {
-    timed_out = ec == beast::error::timeout;
+    error = ec == beast::error::timeout ? ConnectError::timeout : ConnectError::unreachable;
     co_return nullptr;
   }
-  tcp_stream->socket().set_option(tcp::no_delay(true), ec);
-  co_return std::make_unique<UpstreamConnection>(std::move(tcp_stream));
+  connecting.socket().set_option(tcp::no_delay(true), ec);
+  connecting.expires_never();
+  if (!target.tls) co_return std::make_unique<UpstreamConnection>(make_tcp_stream(connecting.release_socket()));
+  auto stream = make_tls_client_stream(connecting.release_socket(), target.tls, target.server_name);
+  if (const auto hec = co_await stream->handshake(deadline); hec) {
+    error = hec == beast::error::timeout ? ConnectError::timeout : ConnectError::tls;
+    if (error == ConnectError::tls) {
+      log_warn("upstream TLS handshake failed", {{"upstream", target.key}, {"error", hec.message()}});
+    }
+    co_return nullptr;
+  }
+  co_return std::make_unique<UpstreamConnection>(std::move(stream));
 }
 
 void UpstreamPool::release(const UpstreamTarget& target, std::unique_ptr<UpstreamConnection> conn) {

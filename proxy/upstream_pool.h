@@ -23,24 +23,28 @@ struct UpstreamConnection {
 // Where to connect. Names are resolved when a connection is opened, not at startup: in
 // Kubernetes a Service name may not resolve yet when the sidecar starts.
 struct UpstreamTarget {
-  std::string key;   // "host:port", also the pool key
+  std::string key;   // "host:port" or "https://host:port", also the pool key
   std::string host;
   std::string port;
+  std::shared_ptr<SslContext> tls;  // https:// only
+  std::string server_name;           // https://: SNI and the certificate name
 };
+
+enum class ConnectError { none, unreachable, timeout, tls };
 
 class UpstreamPool {
  public:
   explicit UpstreamPool(std::size_t max_idle_per_upstream = 256)
       : max_idle_(max_idle_per_upstream) {}
 
-  // A pooled connection, or a new one connected within `timeout`. On failure returns null and
-  // sets `timed_out` when the connect timed out (504) rather than failed (502).
+  // A pooled connection, or a new one connected (and for https, handshaken) within
+  // `timeout`. On failure returns null and says why in `error`.
   awaitable<std::unique_ptr<UpstreamConnection>> acquire(const UpstreamTarget& target,
                                                          std::chrono::milliseconds timeout,
-                                                         bool& timed_out);
+                                                         ConnectError& error);
   awaitable<std::unique_ptr<UpstreamConnection>> connect(const UpstreamTarget& target,
                                                          std::chrono::milliseconds timeout,
-                                                         bool& timed_out);
+                                                         ConnectError& error);
   // Returns a connection whose last response was complete and keep-alive.
   void release(const UpstreamTarget& target, std::unique_ptr<UpstreamConnection> conn);
   void clear() { idle_.clear(); }

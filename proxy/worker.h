@@ -26,7 +26,10 @@ struct ServerState {
   std::atomic<std::shared_ptr<const Runtime>> runtime;
   JwksFetcher* fetcher = nullptr;  // null when no provider has a remote or file key source
   std::atomic<bool> draining{false};
-  bool tls = false;  // X-Forwarded-Proto
+  bool tls = false;  // the listener speaks TLS: X-Forwarded-Proto https
+  // The listener's certificate and key; swapped when the files change. New connections take
+  // the current one; open ones keep theirs.
+  std::atomic<std::shared_ptr<SslContext>> server_tls;
 };
 
 // Buffers one connection reuses for each of its requests. Per connection, not per thread:
@@ -71,14 +74,20 @@ struct Worker {
   void return_relay_loan(RelayLoan loan) {
     if (loan.buffer && free_relay_loans.size() < 64) free_relay_loans.push_back(std::move(loan));
   }
-  const Runtime* token_cache_runtime = nullptr;
+  // The Runtime this worker's cache and pool were filled under. Cache entries point into its
+  // providers and pooled connections were made with its upstream settings, so both are
+  // emptied when a reload brings a new one.
+  const Runtime* current_runtime = nullptr;
+  void adopt(const Runtime* rt) {
+    if (current_runtime == rt) return;
+    if (token_cache) token_cache->clear();
+    if (current_runtime) pool.clear();
+    current_runtime = rt;
+  }
 
   policies::TokenCache* cache_for(const Runtime& rt) {
     if (!token_cache || token_cache->capacity() == 0) return nullptr;
-    if (token_cache_runtime != &rt) {
-      token_cache->clear();
-      token_cache_runtime = &rt;
-    }
+    adopt(&rt);
     return token_cache.get();
   }
 

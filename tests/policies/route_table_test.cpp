@@ -169,7 +169,7 @@ TEST_CASE("a compiled route carries what the proxy needs", "[routes]") {
   scope.op = config::ClaimRequirement::Op::all;
   scope.values.push_back(config::Scalar{config::Scalar::Kind::string, "orders:read", false, 0});
   r.claims = {scope};
-  r.upstream = config::Url{"http", "orders", 8080, "", "http://orders:8080", {}};
+  r.upstream = config::Url{"http", "orders", 8080, "", "http://orders:8080", {}, {}};
   std::vector<config::ConfigError> errors;
   const auto t = RouteTable::compile({route({.name = "first", .path = "/x"}), r}, errors);
   REQUIRE(t);

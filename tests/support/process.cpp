@@ -140,6 +140,10 @@ int Process::wait(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mu_);
     cv_.wait_for(lock, std::chrono::milliseconds(20));
   }
+  // The child is gone; let the reader take what is left in the pipes, so that output
+  // written just before exit is in stdout_lines() and stderr_text().
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, std::chrono::seconds(5), [this] { return eof_; });
   return status_;
 }
 

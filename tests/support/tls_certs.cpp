@@ -159,7 +159,8 @@ ServerCert TestCa::issue_server_cert(const std::vector<std::string>& dns_names,
   check(X509_set_issuer_name(cert.get(), X509_get_subject_name(ca)) == 1, "X509_set_issuer_name");
   add_ext(cert.get(), ca, NID_basic_constraints, "critical,CA:FALSE");
   add_ext(cert.get(), ca, NID_key_usage, "critical,digitalSignature");
-  add_ext(cert.get(), ca, NID_ext_key_usage, "serverAuth");
+  // Both purposes: the same kind of certificate serves a TLS server and an mTLS client.
+  add_ext(cert.get(), ca, NID_ext_key_usage, "serverAuth,clientAuth");
   add_ext(cert.get(), ca, NID_subject_alt_name, san);
   add_ext(cert.get(), ca, NID_subject_key_identifier, "hash");
   add_ext(cert.get(), ca, NID_authority_key_identifier, "keyid:always");
