@@ -151,52 +151,61 @@ std::optional<RouteTable> RouteTable::compile(const std::vector<config::Route>& 
 
 void RouteTable::add_to_index(const CompiledRoute& route) {
   const auto index = static_cast<std::uint32_t>(route.index);
-  switch (route.path_match) {
-    case PathMatch::any:
-      any_path_.push_back(index);
-      break;
-    case PathMatch::exact:
-      exact_[route.path].push_back(index);
-      break;
-    case PathMatch::prefix:
-      prefix_[route.path].push_back(index);
-      break;
-  }
+  Bucket& bucket = route.path_match == PathMatch::any     ? any_path_
+                   : route.path_match == PathMatch::exact ? exact_[route.path]
+                                                          : prefix_[route.path];
+  (route.host ? bucket.by_host[*route.host] : bucket.any_host).push_back(index);
 }
 
-// The lowest index in `list` below `best` whose method and host match, else `best`.
+// The lowest index in `list` below `best` whose method matches (host already matched), else
+// `best`.
 std::uint32_t RouteTable::first_in(const IndexList& list, std::uint32_t best,
-                                   std::string_view method,
-                                   std::string_view host_name) const noexcept {
+                                   std::string_view method) const noexcept {
   for (const auto i : list) {
     if (i >= best) break;
-    const auto& route = routes_[i];
-    if (method_matches(route, method) && host_matches(route, host_name)) return i;
+    if (method_matches(routes_[i], method)) return i;
+  }
+  return best;
+}
+
+std::uint32_t RouteTable::first_in(const Bucket& bucket, std::uint32_t best, std::string_view method,
+                                   std::string_view host_key) const noexcept {
+  best = first_in(bucket.any_host, best, method);
+  if (!bucket.by_host.empty() && !host_key.empty()) {
+    const auto it = bucket.by_host.find(host_key);
+    if (it != bucket.by_host.end()) best = first_in(it->second, best, method);
   }
   return best;
 }
 
 std::uint32_t RouteTable::first_in(const Index& index, std::string_view key, std::uint32_t best,
-                                   std::string_view method,
-                                   std::string_view host_name) const noexcept {
+                                   std::string_view method, std::string_view host_key) const noexcept {
   const auto it = index.find(key);
-  return it == index.end() ? best : first_in(it->second, best, method, host_name);
+  return it == index.end() ? best : first_in(it->second, best, method, host_key);
 }
 
 const CompiledRoute* RouteTable::match(std::string_view method, std::string_view host,
                                        std::string_view match_path) const noexcept {
+  // Route hosts are stored lower-case; the request's is lowered into a stack buffer. A name
+  // longer than DNS allows (RFC 1035 2.3.4: 253 characters) cannot equal a route host.
   const auto host_name = host_name_of(host);
-  std::uint32_t best = first_in(any_path_, kNoRoute, method, host_name);
-  best = first_in(exact_, match_path, best, method, host_name);
+  char lowered[256];
+  std::string_view host_key;
+  if (host_name.size() <= sizeof lowered) {
+    for (std::size_t i = 0; i < host_name.size(); ++i) lowered[i] = ascii_lower(host_name[i]);
+    host_key = std::string_view(lowered, host_name.size());
+  }
+  std::uint32_t best = first_in(any_path_, kNoRoute, method, host_key);
+  best = first_in(exact_, match_path, best, method, host_key);
   // Every prefix that covers the path is a piece of it ending at a segment boundary: for each
   // "/" at i, the prefix without it (i > 0) and the prefix with it; and the whole path.
   for (std::size_t i = 0; i < match_path.size(); ++i) {
     if (match_path[i] != '/') continue;
-    if (i > 0) best = first_in(prefix_, match_path.substr(0, i), best, method, host_name);
-    best = first_in(prefix_, match_path.substr(0, i + 1), best, method, host_name);
+    if (i > 0) best = first_in(prefix_, match_path.substr(0, i), best, method, host_key);
+    best = first_in(prefix_, match_path.substr(0, i + 1), best, method, host_key);
   }
   if (!match_path.empty() && match_path.back() != '/') {
-    best = first_in(prefix_, match_path, best, method, host_name);
+    best = first_in(prefix_, match_path, best, method, host_key);
   }
   return best == kNoRoute ? nullptr : &routes_[best];
 }

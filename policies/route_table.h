@@ -80,18 +80,25 @@ class RouteTable {
     }
   };
   using IndexList = std::vector<std::uint32_t>;  // ascending route indices
-  using Index = std::unordered_map<std::string, IndexList, StringHash, std::equal_to<>>;
+  // The routes sharing one path key, split by host, so that thousands of host-only routes
+  // (prefix "/" with a host each) cost one hash lookup, not a scan.
+  struct Bucket {
+    IndexList any_host;
+    std::unordered_map<std::string, IndexList, StringHash, std::equal_to<>> by_host;  // lower-case
+  };
+  using Index = std::unordered_map<std::string, Bucket, StringHash, std::equal_to<>>;
 
   void add_to_index(const CompiledRoute& route);
-  std::uint32_t first_in(const IndexList& list, std::uint32_t best, std::string_view method,
-                         std::string_view host_name) const noexcept;
+  std::uint32_t first_in(const IndexList& list, std::uint32_t best, std::string_view method) const noexcept;
+  std::uint32_t first_in(const Bucket& bucket, std::uint32_t best, std::string_view method,
+                         std::string_view host_key) const noexcept;
   std::uint32_t first_in(const Index& index, std::string_view key, std::uint32_t best,
-                         std::string_view method, std::string_view host_name) const noexcept;
+                         std::string_view method, std::string_view host_key) const noexcept;
 
   std::vector<CompiledRoute> routes_;
   Index exact_;
   Index prefix_;
-  IndexList any_path_;
+  Bucket any_path_;
 };
 
 }  // namespace jwt_sidecar::policies
