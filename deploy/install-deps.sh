@@ -12,6 +12,8 @@ packages=(
   # loopback ports with configs in a temporary directory; it never uses the system services
   # these packages install.
   nginx haproxy wrk nodejs
+  # tests/fuzz (the `fuzz` preset): libFuzzer and the sanitizer runtimes come with clang.
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()
@@ -20,6 +22,13 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+
+# npm, for tests/deploy/run.sh and tests/e2e/oidc/run.sh (they install pinned npm packages).
+# Debian ships it as a package of its own; a Node.js from elsewhere (NodeSource) bundles it and
+# conflicts with Debian's, so it is only installed when no npm is on the PATH.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
+fi
 
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages already installed"
