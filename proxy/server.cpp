@@ -270,7 +270,7 @@ void Server::start() {
   }
   if (s.admin) net::co_spawn(s.workers[0]->ioc, s.admin_loop(*s.workers[0]), net::detached);
   for (auto& w : s.workers) {
-    s.threads.emplace_back([&w, &s] {
+    s.threads.emplace_back([&w] {
       auto guard = net::make_work_guard(w->ioc);
       w->ioc.run();
     });

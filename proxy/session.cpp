@@ -244,31 +244,35 @@ awaitable<void> linger_close(ByteStream& stream) {
 }  // namespace
 
 awaitable<void> run_session(Worker& worker, tcp::socket socket) {
-  Metrics::instance().connection_opened();
   error_code ec;
   const auto remote = socket.remote_endpoint(ec);
-  const std::string client_ip = ec ? std::string("unknown") : remote.address().to_string();
+  std::string client_ip = ec ? std::string("unknown") : remote.address().to_string();
   socket.set_option(tcp::no_delay(true), ec);
   const auto tls = worker.state.server_tls.load();
-  const auto owned = tls ? make_tls_server_stream(std::move(socket), tls) : make_tcp_stream(std::move(socket));
+  auto stream = tls ? make_tls_server_stream(std::move(socket), tls) : make_tcp_stream(std::move(socket));
+  if (tls) {
+    const auto timeout = worker.state.runtime.load()->config.limits.header_timeout;
+    if (const auto hec = co_await stream->handshake(deadline_in(timeout)); hec) {
+      Metrics::instance().tls_handshake_failure();
+      log_debug("TLS handshake failed", {{"client", client_ip}, {"error", hec.message()}});
+      error_code ignored;
+      stream->socket().close(ignored);
+      co_return;
+    }
+  }
+  co_await run_session(worker, std::move(stream), std::move(client_ip));
+}
+
+awaitable<void> run_session(Worker& worker, std::unique_ptr<ByteStream> owned, std::string client_ip) {
+  Metrics::instance().connection_opened();
   ByteStream& stream = *owned;
   const auto id = worker.next_connection_id++;
   worker.connections[id] = {&stream, true};
 
-  bool handshake_ok = true;
-  if (tls) {
-    const auto timeout = worker.state.runtime.load()->config.limits.header_timeout;
-    if (const auto hec = co_await stream.handshake(deadline_in(timeout)); hec) {
-      handshake_ok = false;
-      Metrics::instance().tls_handshake_failure();
-      log_debug("TLS handshake failed", {{"client", client_ip}, {"error", hec.message()}});
-    }
-  }
-
   beast::flat_buffer buffer;
   SessionScratch scratch;
   bool first = true;
-  while (handshake_ok && (!worker.state.draining.load() || first)) {
+  while (!worker.state.draining.load() || first) {
     // Each request runs under the config current when its header arrived, to its end.
     auto rt = worker.state.runtime.load();
     const auto limits = rt->config.limits;

@@ -64,7 +64,6 @@ class TimedStream final : public ByteStream {
         timeouts_(std::make_shared<Timeouts>(lowest_socket(next_).get_executor(), lowest_socket(next_))) {}
 
   ~TimedStream() override {
-    error_code ignored;
     timeouts_->read.timer.cancel();
     timeouts_->write.timer.cancel();
   }

@@ -1,0 +1,138 @@
+// A whole client byte stream fed to a real proxy session (proxy/session.cpp) over an
+// in-memory ByteStream: the header reader, framing checks, routing, token decisions, error
+// responses and pipelining all run as in production; only the socket is replaced. The first
+// input byte sets how the rest is cut into reads (1..256 bytes each), so that every parser
+// state meets a read boundary. Allowed requests go to an upstream on 127.0.0.1:1, which
+// refuses: they end as 502.
+//
+// Invariants: no crash, leak, sanitizer report or hang (libFuzzer -timeout); whatever the
+// session writes is a sequence of HTTP/1.1 responses (it starts with "HTTP/1.1 ").
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/loader.h"
+#include "proxy/key_loading.h"
+#include "proxy/log.h"
+#include "proxy/net.h"
+#include "proxy/runtime.h"
+#include "proxy/session.h"
+#include "proxy/stream.h"
+#include "proxy/worker.h"
+#include "tests/fuzz/fuzz_check.h"
+
+namespace jwt_sidecar::fuzz {
+namespace {
+
+using proxy::ByteStream;
+using proxy::Deadline;
+using proxy::IoResult;
+namespace net = boost::asio;
+
+class MemoryStream final : public ByteStream {
+ public:
+  // What the session writes goes to `sink`, which outlives the stream (the session owns it).
+  MemoryStream(net::any_io_executor ex, std::string input, std::size_t chunk, std::string& sink)
+      : input_(std::move(input)), chunk_(chunk), written_(sink), socket_(std::move(ex)) {}
+
+  proxy::awaitable<IoResult> read_some(net::mutable_buffer buffer, Deadline) override {
+    if (at_ >= input_.size()) co_return IoResult{net::error::eof, 0};
+    const auto n = std::min({buffer.size(), chunk_, input_.size() - at_});
+    std::memcpy(buffer.data(), input_.data() + at_, n);
+    at_ += n;
+    co_return IoResult{{}, n};
+  }
+  proxy::awaitable<IoResult> write(std::span<const net::const_buffer> buffers, Deadline) override {
+    std::size_t total = 0;
+    for (const auto& b : buffers) {
+      written_.append(static_cast<const char*>(b.data()), b.size());
+      total += b.size();
+    }
+    co_return IoResult{{}, total};
+  }
+  using ByteStream::write;
+  proxy::awaitable<void> shutdown_send(Deadline) override { co_return; }
+  proxy::awaitable<boost::system::error_code> handshake(Deadline) override { co_return boost::system::error_code{}; }
+  proxy::tcp::socket& socket() override { return socket_; }
+  bool is_tls() const override { return false; }
+  void clear_deadline() override {}
+
+ private:
+  std::string input_;
+  std::size_t chunk_;
+  std::size_t at_ = 0;
+  std::string& written_;
+  proxy::tcp::socket socket_;  // never opened
+};
+
+const char* kConfig = R"(listen: 127.0.0.1:0
+upstream: http://127.0.0.1:1
+threads: 1
+log_level: error
+access_log: false
+limits: {max_header_bytes: 4096, max_body_bytes: 1024, max_token_bytes: 2048}
+providers:
+  corp:
+    issuer: https://idp.example.test
+    audiences: [orders-api]
+    jwks_file: )" JWT_SIDECAR_SOURCE_DIR R"(/config/examples/jwks.json
+    token_from: [{header: Authorization}, {cookie: access_token}, {query: access_token}]
+    forward_claims: {sub: x-user-id}
+routes:
+  - name: public
+    match: {prefix: /public}
+    auth: none
+  - name: admin
+    match: {path: /admin, host: api.example.test}
+    auth: deny
+  - name: maybe
+    match: {prefix: /maybe, methods: [GET, HEAD]}
+    auth: optional
+  - name: orders
+    match: {prefix: /orders}
+    claims:
+      scope: {all: [orders:read]}
+)";
+
+std::shared_ptr<const proxy::Runtime> runtime() {
+  static const auto rt = [] {
+    auto loaded = config::load_config(kConfig, "fuzz.yaml");
+    FUZZ_CHECK(loaded.errors.empty() && loaded.config, "the fuzz config must load");
+    std::vector<config::ConfigError> errors;
+    auto built = proxy::build_runtime(std::move(*loaded.config), errors);
+    FUZZ_CHECK(built != nullptr, "the fuzz config must compile");
+    proxy::load_static_keys(*built, /*log=*/false);
+    return built;
+  }();
+  return rt;
+}
+
+void one_input(const std::uint8_t* data, std::size_t size) {
+  if (size < 2) return;
+  const std::size_t chunk = 1 + data[0];
+  proxy::ServerState state;
+  state.runtime.store(runtime());
+  proxy::Worker worker(state);
+  std::string written;
+  auto stream = std::make_unique<MemoryStream>(
+      worker.ioc.get_executor(), std::string(reinterpret_cast<const char*>(data + 1), size - 1), chunk, written);
+  net::co_spawn(worker.ioc, proxy::run_session(worker, std::move(stream), "127.0.0.1"), net::detached);
+  worker.ioc.run();
+  FUZZ_CHECK(written.empty() || written.starts_with("HTTP/1.1 "), printable(written));
+}
+
+}  // namespace
+}  // namespace jwt_sidecar::fuzz
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  jwt_sidecar::proxy::Logger::instance().configure(jwt_sidecar::config::LogLevel::error, false);
+  (void)jwt_sidecar::fuzz::runtime();
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  return jwt_sidecar::fuzz::guarded([&] { jwt_sidecar::fuzz::one_input(data, size); });
+}
