@@ -22,6 +22,11 @@ using ResponseBodyParser = http::response_parser<http::buffer_body>;
 // Reads into a connection's buffer take at most this much at a time.
 constexpr std::size_t kReadChunk = 16 * 1024;
 
+// What a body parser may hold back unparsed while it waits for the rest of one framing
+// element: a chunk-size line with its extensions, or the trailer section. Anything longer is
+// refused as bad framing instead of being buffered without bound.
+constexpr std::size_t kMaxPendingFraming = 64 * 1024;
+
 // Calls f(token) for each element of a comma-separated header list (RFC 9110 5.6.1).
 template <typename F>
 void for_each_list_token(std::string_view list, F&& f) {
@@ -183,7 +188,14 @@ void render_upstream_request(const Worker& worker, ForwardRequest& fr, const htt
   if (req.chunked()) {
     out.append("Transfer-Encoding: chunked\r\n");
   } else if (req.has_content_length()) {
-    out.append("Content-Length: ").append(req[http::field::content_length]).append("\r\n");
+    // As plain decimal, not the client's spelling ("0010"), which a lax upstream parser could
+    // read as another length. The header reader let only digits through.
+    const auto cl = req[http::field::content_length];
+    std::uint64_t length = 0;
+    std::from_chars(cl.data(), cl.data() + cl.size(), length);
+    out.append("Content-Length: ");
+    append_number(out, length);
+    out.append("\r\n");
   }
   out.append("X-Forwarded-For: ");
   if (xff_values > 0) out.append(xff).append(", ");
@@ -283,6 +295,8 @@ awaitable<Relay> read_body_some(ByteStream& in, beast::flat_buffer& in_buffer,
       got = cap - body.size;
       if (got > 0 || parser.is_done()) co_return Relay::ok;
       if (used > 0 && in_buffer.size() > 0) continue;  // framing consumed; more to parse
+      // Whatever is still buffered is an incomplete framing element the parser cannot use.
+      if (in_buffer.size() >= kMaxPendingFraming) co_return Relay::bad_framing;
     }
     auto [ec, n] = co_await in.read_some(in_buffer.prepare(kReadChunk), deadline_in(timeout));
     if (ec == net::error::eof && parser.need_eof()) {

@@ -12,6 +12,40 @@ std::string_view trim_ows(std::string_view s) {
   return s;
 }
 
+// RFC 9112 3.2: Host = uri-host [ ":" port ] (RFC 3986 3.2.2, 3.2.3). A value outside that
+// grammar is a 400, since a route and the upstream could read it as different hosts
+// ("a.test:1:2", "a.test#.b", "a.test?x"). Stricter than RFC 3986 where no DNS name differs:
+// no percent-encoding, no empty label ("a..test", ".a.test"); "," is refused as before.
+bool valid_host(std::string_view host) {
+  std::string_view port;
+  if (!host.empty() && host.front() == '[') {
+    const auto close = host.find(']');
+    if (close == std::string_view::npos) return false;
+    const auto literal = host.substr(1, close - 1);  // IPv6address; no IPvFuture, no zone
+    if (literal.find(':') == std::string_view::npos ||
+        !std::all_of(literal.begin(), literal.end(), [](char c) {
+          return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
+        })) {
+      return false;
+    }
+    const auto rest = host.substr(close + 1);
+    if (!rest.empty() && rest.front() != ':') return false;
+    if (!rest.empty()) port = rest.substr(1);
+  } else {
+    const auto colon = host.find(':');
+    const auto name = host.substr(0, colon);
+    if (colon != std::string_view::npos) port = host.substr(colon + 1);
+    if (name.empty() || name.front() == '.' || name.find("..") != std::string_view::npos) return false;
+    if (!std::all_of(name.begin(), name.end(), [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 (c != '\0' && std::strchr("-._~!$&'()*+;=", c) != nullptr);
+        })) {
+      return false;
+    }
+  }
+  return std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 // Position just past the blank line that ends the header, or npos.
 std::size_t find_header_end(std::string_view data, std::size_t from) {
   const auto at = data.find("\r\n\r\n", from);
@@ -45,7 +79,7 @@ std::string_view check_request_framing(const http::request<http::empty_body>& re
   if (hosts == 0 && req.version() >= 11) return "missing_host_header";
   if (hosts == 1) {
     const auto host = req[http::field::host];
-    if (host.empty() || host.find_first_of(" \t,/@") != std::string_view::npos) {
+    if (!valid_host(host)) {
       return "invalid_host_header";
     }
   }

@@ -3,7 +3,9 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
@@ -88,5 +90,27 @@ struct ProxyFixture {
 };
 
 inline std::string bearer(const std::string& t) { return "Bearer " + t; }
+
+// Polls `pred` every 10 ms until it holds or `timeout` passes: for conditions the test cannot
+// be told about (a gauge on the admin port, a count at the upstream).
+template <typename Pred>
+bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+// One unlabelled or fully labelled series from the admin port's /metrics, or nullopt.
+inline std::optional<double> metric(std::uint16_t admin_port, const std::string& series) {
+  const auto r = http_request(admin_port, "GET", "/metrics");
+  if (!r) return std::nullopt;
+  const auto at = r->body.find("\n" + series + " ");
+  if (at == std::string::npos) return std::nullopt;
+  return std::stod(r->body.substr(at + series.size() + 2));
+}
+
 
 }  // namespace jwt_sidecar::testing

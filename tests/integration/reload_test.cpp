@@ -14,12 +14,8 @@
 namespace jwt_sidecar::testing {
 namespace {
 
-std::uint64_t metric(std::uint16_t admin_port, const std::string& series) {
-  const auto r = http_request(admin_port, "GET", "/metrics");
-  if (!r) return 0;
-  const auto at = r->body.find(series + " ");
-  if (at == std::string::npos) return 0;
-  return std::stoull(r->body.substr(at + series.size() + 1));
+double reloads(std::uint16_t admin_port, const std::string& result) {
+  return metric(admin_port, "jwt_sidecar_config_reloads_total{result=\"" + result + "\"}").value_or(0);
 }
 
 // Rewrites the proxy's config file in one step, as a ConfigMap update does.
@@ -56,7 +52,7 @@ TEST_CASE("reload: a changed config file applies; keep-alive connections stay", 
   const auto after = kept.read_response();
   REQUIRE(after);
   CHECK(after->status == 200);
-  CHECK(metric(f.proxy.admin_port(), "jwt_sidecar_config_reloads_total{result=\"success\"}") == 1);
+  CHECK(reloads(f.proxy.admin_port(), "success") == 1);
 }
 
 TEST_CASE("reload: a bad config is refused with file:line:column and the old one stays",
@@ -71,8 +67,8 @@ TEST_CASE("reload: a bad config is refused with file:line:column and the old one
   CHECK(line->find("'prefix' must start with '/'") != std::string::npos);
   CHECK(http_request(f.port(), "GET", "/public/x")->status == 200);
   CHECK(http_request(f.port(), "GET", "/orders/1", {{"Authorization", bearer(token())}})->status == 200);
-  CHECK(metric(f.proxy.admin_port(), "jwt_sidecar_config_reloads_total{result=\"failure\"}") == 1);
-  CHECK(metric(f.proxy.admin_port(), "jwt_sidecar_config_reloads_total{result=\"success\"}") == 0);
+  CHECK(reloads(f.proxy.admin_port(), "failure") == 1);
+  CHECK(reloads(f.proxy.admin_port(), "success") == 0);
 
   // listen cannot change by reload: refused, naming the key.
   auto moved = base;
@@ -81,7 +77,7 @@ TEST_CASE("reload: a bad config is refused with file:line:column and the old one
   const auto refused = f.proxy.process().wait_for_line("config reload failed");
   REQUIRE(refused);
   CHECK(refused->find("'listen' cannot change on reload") != std::string::npos);
-  CHECK(metric(f.proxy.admin_port(), "jwt_sidecar_config_reloads_total{result=\"failure\"}") == 2);
+  CHECK(reloads(f.proxy.admin_port(), "failure") == 2);
   CHECK(http_request(f.port(), "GET", "/public/y")->status == 200);
 }
 

@@ -43,6 +43,7 @@ struct Reply {
   std::string body;
   std::string cache_control;
   std::string location;
+  std::chrono::milliseconds delay{0};
 };
 
 // One listening period, from start to stop: everything here dies with the io_context.
@@ -79,6 +80,7 @@ struct JwksServer::Impl {
   std::optional<int> max_age;
   std::optional<std::string> discovery;
   Mode mode = Mode::normal;
+  std::chrono::milliseconds delay{0};
   std::map<std::string, std::string, std::less<>> redirects;
   std::size_t fetches = 0, total_requests = 0, connections = 0;
   std::vector<Request> log;
@@ -143,8 +145,9 @@ Reply JwksServer::Impl::decide(const http::request<http::string_body>& req, cons
   changed.notify_all();
 
   Reply reply;
+  reply.delay = delay;
   switch (mode) {
-    case Mode::normal: return route(path);
+    case Mode::normal: reply = route(path); reply.delay = delay; return reply;
     case Mode::status_500:
       reply.status = http::status::internal_server_error;
       reply.content_type = "text/plain";
@@ -239,6 +242,10 @@ awaitable<void> JwksServer::Impl::serve_http(Stream& stream, const std::string& 
       case Reply::Kind::close: co_return;
       case Reply::Kind::respond: break;
     }
+    if (reply.delay.count() > 0) {
+      net::steady_timer wait(co_await net::this_coro::executor, reply.delay);
+      co_await wait.async_wait(use_tuple);
+    }
     if (!co_await respond(stream, reply, req.keep_alive())) co_return;
   }
 }
@@ -318,6 +325,11 @@ void JwksServer::set_discovery(std::string json) {
 void JwksServer::set_mode(Mode mode) {
   std::lock_guard lock(impl_->mu);
   impl_->mode = mode;
+}
+
+void JwksServer::set_delay(std::chrono::milliseconds delay) {
+  std::lock_guard lock(impl_->mu);
+  impl_->delay = delay;
 }
 
 void JwksServer::set_redirect(std::string path_from, std::string location) {

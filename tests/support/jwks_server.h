@@ -52,6 +52,9 @@ class JwksServer {
   void set_jwks(std::string json, std::optional<int> max_age_seconds = std::nullopt);
   void set_discovery(std::string json);
   void set_mode(Mode mode);
+  // Every answer written (normal, status_500, garbage, redirects) waits this long first:
+  // an IdP that is slow but within the client's timeouts. 0 (the default) answers at once.
+  void set_delay(std::chrono::milliseconds delay);
   void set_redirect(std::string path_from, std::string location);
   void clear_redirects();
 

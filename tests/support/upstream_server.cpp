@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <future>
 #include <thread>
 
@@ -112,6 +113,10 @@ struct UpstreamServer::Impl {
       }
       co_return keep_alive;
     }
+    if (target.rfind("/reset", 0) == 0) {
+      co_await reset_midway(stream, target);
+      co_return false;
+    }
     if (target == "/close-delimited") {
       const std::string raw = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end";
       co_await net::async_write(stream, net::buffer(raw), use_tuple);
@@ -125,6 +130,32 @@ struct UpstreamServer::Impl {
     res.prepare_payload();
     auto [ec, n] = co_await http::async_write(stream, res, use_tuple);
     co_return !ec && keep_alive;
+  }
+
+  // A response cut short by a reset: the header (unless header=0) and `after` body bytes of a
+  // body that promised more, then RST instead of FIN, so the peer sees ECONNRESET.
+  awaitable<void> reset_midway(beast::tcp_stream& stream, std::string_view target) {
+    const auto after = query_number(target, "after", 0);
+    if (query_number(target, "header", 1) != 0) {
+      std::string raw = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n";
+      const std::string body(after, 'r');
+      if (target.find("chunked=1") != std::string_view::npos) {
+        raw += "Transfer-Encoding: chunked\r\n\r\n";
+        if (after > 0) {
+          char size[24];
+          raw += std::string(size, std::to_chars(size, size + sizeof size, after, 16).ptr) + "\r\n" + body + "\r\n";
+        }
+      } else if (target.find("close=1") != std::string_view::npos) {
+        raw += "Connection: close\r\n\r\n" + body;
+      } else {
+        raw += "Content-Length: 1048576\r\n\r\n" + body;
+      }
+      auto [ec, n] = co_await net::async_write(stream, net::buffer(raw), use_tuple);
+      if (ec) co_return;
+    }
+    error_code ignored;
+    stream.socket().set_option(net::socket_base::linger(true, 0), ignored);
+    stream.socket().close(ignored);
   }
 
   awaitable<void> echo(beast::tcp_stream& stream, beast::flat_buffer& buffer) {

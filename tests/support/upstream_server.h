@@ -7,6 +7,10 @@
 //   /close-delimited      a body ended by closing the connection
 //   /status/NNN           that status
 //   /ws                   101 Switching Protocols, then echoes bytes
+//   /reset?after=N        a 200 header promising 1 MiB (Content-Length), N body bytes, then a
+//                         TCP reset (SO_LINGER 0); &chunked=1 sends the N bytes as one chunk
+//                         of a chunked body instead, &close=1 as a close-delimited body, and
+//                         &header=0 resets before any response byte
 //   anything else         200 with a small JSON body
 // Request bodies are counted and streamed away, never buffered beyond the first 64 KiB.
 #pragma once
