@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <fstream>
 #include <iterator>
 #include <mutex>
@@ -180,7 +181,16 @@ struct Server::Impl {
     while (true) {
       auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
       if (ec == net::error::operation_aborted || !acceptor.is_open()) break;
-      if (ec) continue;  // EMFILE and friends: keep serving what we have
+      if (ec) {
+        // EMFILE and friends: keep serving what we have, and retry the accept a little later
+        // rather than spinning on an error that repeats until a descriptor is freed.
+        if (ec == net::error::no_descriptors || ec.value() == ENFILE || ec == net::error::no_buffer_space ||
+            ec == net::error::no_memory) {
+          net::steady_timer pause(co_await net::this_coro::executor, std::chrono::milliseconds(50));
+          co_await pause.async_wait(use_tuple);
+        }
+        continue;
+      }
       net::co_spawn(worker.ioc, run_session(worker, std::move(socket)), net::detached);
     }
   }
