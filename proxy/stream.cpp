@@ -57,9 +57,11 @@ tcp::socket& lowest_socket(Next& next) {
 template <typename Next>
 class TimedStream final : public ByteStream {
  public:
+  // `server`: which side of a TLS handshake this stream takes (unused for plain TCP).
   template <typename... Args>
-  explicit TimedStream(std::shared_ptr<SslContext> context, Args&&... args)
-      : context_(std::move(context)),
+  TimedStream(bool server, std::shared_ptr<SslContext> context, Args&&... args)
+      : server_(server),
+        context_(std::move(context)),
         next_(std::forward<Args>(args)...),
         timeouts_(std::make_shared<Timeouts>(lowest_socket(next_).get_executor(), lowest_socket(next_))) {}
 
@@ -110,12 +112,10 @@ class TimedStream final : public ByteStream {
 
   tcp::socket& socket() override { return lowest_socket(next_); }
   bool is_tls() const override { return !std::is_same_v<Next, tcp::socket>; }
-  void clear_deadline() override {}  // deadlines are per operation
-
   Next& next() { return next_; }
-  bool server_ = true;
 
  private:
+  bool server_;
   std::shared_ptr<SslContext> context_;  // outlives next_ (declared first)
   Next next_;
   std::shared_ptr<Timeouts> timeouts_;
@@ -135,21 +135,18 @@ awaitable<IoResult> ByteStream::write(net::const_buffer buffer, Deadline deadlin
 }
 
 std::unique_ptr<ByteStream> make_tcp_stream(tcp::socket socket) {
-  return std::make_unique<TimedStream<tcp::socket>>(nullptr, std::move(socket));
+  return std::make_unique<TimedStream<tcp::socket>>(false, nullptr, std::move(socket));
 }
 
 std::unique_ptr<ByteStream> make_tls_server_stream(tcp::socket socket, std::shared_ptr<SslContext> context) {
   auto& ctx = *context;
-  auto s = std::make_unique<TimedStream<ssl::stream<tcp::socket>>>(std::move(context), std::move(socket), ctx);
-  s->server_ = true;
-  return s;
+  return std::make_unique<TimedStream<ssl::stream<tcp::socket>>>(true, std::move(context), std::move(socket), ctx);
 }
 
 std::unique_ptr<ByteStream> make_tls_client_stream(tcp::socket socket, std::shared_ptr<SslContext> context,
                                                    const std::string& server_name) {
   auto& ctx = *context;
-  auto s = std::make_unique<TimedStream<ssl::stream<tcp::socket>>>(std::move(context), std::move(socket), ctx);
-  s->server_ = false;
+  auto s = std::make_unique<TimedStream<ssl::stream<tcp::socket>>>(false, std::move(context), std::move(socket), ctx);
   auto* handle = s->next().native_handle();
   // RFC 6066 3: SNI carries host names only, never IP literals.
   if (!is_ip_literal(server_name)) SSL_set_tlsext_host_name(handle, server_name.c_str());

@@ -44,8 +44,6 @@ class ByteStream {
 
   virtual tcp::socket& socket() = 0;
   virtual bool is_tls() const = 0;
-  // Forgets any deadline (for a connection parked in the pool).
-  virtual void clear_deadline() = 0;
 };
 
 std::unique_ptr<ByteStream> make_tcp_stream(tcp::socket socket);

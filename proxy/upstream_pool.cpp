@@ -54,7 +54,6 @@ awaitable<std::unique_ptr<UpstreamConnection>> UpstreamPool::connect(
 
 void UpstreamPool::release(const UpstreamTarget& target, std::unique_ptr<UpstreamConnection> conn) {
   if (!conn || !conn->stream->socket().is_open() || conn->buffer.size() != 0) return;
-  conn->stream->clear_deadline();
   auto& queue = idle_[target.key];
   if (queue.size() >= max_idle_) queue.pop_front();
   queue.push_back(std::move(conn));

@@ -58,7 +58,6 @@ class MemoryStream final : public ByteStream {
   proxy::awaitable<boost::system::error_code> handshake(Deadline) override { co_return boost::system::error_code{}; }
   proxy::tcp::socket& socket() override { return socket_; }
   bool is_tls() const override { return false; }
-  void clear_deadline() override {}
 
  private:
   std::string input_;
