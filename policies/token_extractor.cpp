@@ -1,6 +1,7 @@
 #include "policies/token_extractor.h"
 
 #include "policies/ascii.h"
+#include "policies/byte_scan.h"
 
 namespace jwt_sidecar::policies {
 namespace {
@@ -17,15 +18,9 @@ std::string_view trim(std::string_view s) noexcept {
 
 // RFC 6750 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 bool is_b64token(std::string_view s) noexcept {
-  std::size_t i = 0;
-  for (; i < s.size(); ++i) {
-    const char c = s[i];
-    const bool body = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
-    if (!body) break;
-  }
-  if (i == 0) return false;
-  for (; i < s.size(); ++i) {
+  const std::size_t body = b64token_body_length(s);
+  if (body == 0) return false;
+  for (std::size_t i = body; i < s.size(); ++i) {
     if (s[i] != '=') return false;
   }
   return true;

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <unordered_map>
 
 namespace jwt_sidecar::proxy {
 namespace {
@@ -65,11 +66,39 @@ Metrics& Metrics::instance() {
   return metrics;
 }
 
-void Metrics::add(Counter& counter, std::string_view labels) {
-  std::lock_guard lock(mu_);
-  auto it = counter.find(labels);
-  if (it == counter.end()) it = counter.emplace(std::string(labels), 0).first;  // first time only
-  ++it->second;
+Metrics::Counter& Metrics::counter(Family family) {
+  switch (family) {
+    case kRequests: return requests_;
+    case kRejections: return rejections_;
+    case kFetches: return fetches_;
+    default: return reloads_;
+  }
+}
+
+namespace {
+
+struct LabelHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+}  // namespace
+
+void Metrics::add(Family family, std::string_view labels) {
+  thread_local std::array<std::unordered_map<std::string, std::atomic<std::uint64_t>*, LabelHash, std::equal_to<>>,
+                          kFamilies>
+      known;
+  auto& mine = known[family];
+  auto it = mine.find(labels);
+  if (it == mine.end()) {
+    std::atomic<std::uint64_t>* value = nullptr;
+    {
+      std::lock_guard lock(mu_);
+      value = &counter(family).try_emplace(std::string(labels), 0).first->second;
+    }
+    it = mine.emplace(std::string(labels), value).first;
+  }
+  it->second->fetch_add(1, std::memory_order_relaxed);
 }
 
 namespace {
@@ -104,22 +133,22 @@ void Metrics::request(std::string_view route, std::string_view decision, unsigne
   labels += ",code=\"";
   labels += std::to_string(code);  // three digits: fits the small-string buffer
   labels += '"';
-  add(requests_, labels);
+  add(kRequests, labels);
   request_duration_.observe(seconds);
 }
 
 void Metrics::token_rejection(std::string_view provider, std::string_view reason) {
-  add(rejections_, two_labels("provider", provider, "reason", reason));
+  add(kRejections, two_labels("provider", provider, "reason", reason));
 }
 
 void Metrics::jwks_fetch(std::string_view provider, std::string_view result) {
-  add(fetches_, two_labels("provider", provider, "result", result));
+  add(kFetches, two_labels("provider", provider, "result", result));
 }
 
 void Metrics::config_reload(std::string_view result) {
   auto& labels = label_buffer();
   append_label(labels, "result", result);
-  add(reloads_, labels);
+  add(kReloads, labels);
 }
 
 std::uint64_t Metrics::counter_value(std::string_view family, std::string_view labels) const {
@@ -129,7 +158,7 @@ std::uint64_t Metrics::counter_value(std::string_view family, std::string_view l
                      : family == "fetches"    ? &fetches_
                                               : &reloads_;
   const auto it = c->find(labels);
-  return it == c->end() ? 0 : it->second;
+  return it == c->end() ? 0 : it->second.load(std::memory_order_relaxed);
 }
 
 void Metrics::render_counter(std::string& out, std::string_view name, std::string_view help,
@@ -146,7 +175,7 @@ void Metrics::render_counter(std::string& out, std::string_view name, std::strin
     out += '{';
     out += labels;
     out += "} ";
-    out += std::to_string(value);
+    out += std::to_string(value.load(std::memory_order_relaxed));
     out += '\n';
   }
 }

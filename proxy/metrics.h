@@ -55,8 +55,14 @@ class Metrics {
   std::uint64_t counter_value(std::string_view family, std::string_view labels) const;
 
  private:
-  using Counter = std::map<std::string, std::uint64_t, std::less<>>;
-  void add(Counter& counter, std::string_view labels);
+  Metrics() = default;  // one per process: workers cache pointers into its counters
+
+  // Values are atomics in map nodes, which never move or go away: a worker finds a labelled
+  // counter under the lock once, then counts through its own cached pointer without it.
+  using Counter = std::map<std::string, std::atomic<std::uint64_t>, std::less<>>;
+  enum Family { kRequests, kRejections, kFetches, kReloads, kFamilies };
+  void add(Family family, std::string_view labels);
+  Counter& counter(Family family);
   static void render_counter(std::string& out, std::string_view name, std::string_view help,
                              const Counter& counter);
 

@@ -267,7 +267,8 @@ awaitable<void> run_session(Worker& worker, std::unique_ptr<ByteStream> owned, s
   Metrics::instance().connection_opened();
   ByteStream& stream = *owned;
   const auto id = worker.next_connection_id++;
-  worker.connections[id] = {&stream, true};
+  // A reference into a node-based map stays valid while other connections come and go.
+  auto& registered = worker.connections[id] = {&stream, true};
 
   beast::flat_buffer buffer;
   SessionScratch scratch;
@@ -277,12 +278,12 @@ awaitable<void> run_session(Worker& worker, std::unique_ptr<ByteStream> owned, s
     auto rt = worker.state.runtime.load();
     const auto limits = rt->config.limits;
     RequestHeaderParser parser;
-    worker.connections[id].idle = true;
+    registered.idle = true;
     const auto read = co_await read_request_header(
         stream, buffer, parser,
         {limits.max_header_bytes, first ? limits.header_timeout : limits.idle_timeout,
          limits.header_timeout});
-    worker.connections[id].idle = false;
+    registered.idle = false;
     first = false;
     rt = worker.state.runtime.load();
     worker.adopt(rt.get());

@@ -1,5 +1,8 @@
 #include "proxy/stream.h"
 
+#include <algorithm>
+#include <optional>
+
 #include <boost/asio/ssl.hpp>
 
 namespace jwt_sidecar::proxy {
@@ -7,41 +10,116 @@ namespace {
 
 namespace ssl = boost::asio::ssl;
 
-// One deadline of one direction. The timer's handler reaches the stream through a weak
-// pointer and an arm count, so a timer that fires as its operation completes, or after the
-// stream is gone, does nothing.
+// Deadlines are enforced by one timer per io_context, not one per operation: arming or
+// disarming an operation's deadline is a few stores (an Asio timer per operation cost an
+// allocation, a timer-queue insert and a cancelled completion, several times per request).
+// The sweep runs when the earliest deadline it knows of passes, and at most once per
+// kSweepSpacing, so a timeout fires at its deadline or up to kSweepSpacing later. It cancels
+// the socket, which ends the operation with operation_aborted; disarm() turns that into
+// beast::error::timeout and leaves the connection open.
+constexpr auto kSweepSpacing = std::chrono::milliseconds(50);
+
 struct Watch {
-  explicit Watch(const net::any_io_executor& ex) : timer(ex) {}
-  net::steady_timer timer;
-  std::uint64_t armed = 0;  // incremented per operation
+  Deadline deadline{};
   bool active = false;
   bool expired = false;
 };
 
-struct Timeouts {
-  Timeouts(const net::any_io_executor& ex, tcp::socket& s) : read(ex), write(ex), socket(&s) {}
+// One stream's two directions, linked into its io_context's sweeper for the stream's life.
+struct Watched {
   Watch read, write;
-  tcp::socket* socket;
+  tcp::socket* socket = nullptr;
+  Watched* prev = nullptr;
+  Watched* next = nullptr;
 };
 
-void arm(const std::shared_ptr<Timeouts>& t, Watch& w, Deadline deadline) {
-  const auto id = ++w.armed;
-  w.active = true;
-  w.expired = false;
-  w.timer.expires_at(deadline);
-  w.timer.async_wait([weak = std::weak_ptr<Timeouts>(t), &w, id](const error_code& ec) {
-    if (ec) return;
-    const auto alive = weak.lock();
-    if (!alive || w.armed != id || !w.active) return;
-    w.expired = true;
-    error_code ignored;
-    alive->socket->cancel(ignored);  // ends the operation with operation_aborted
-  });
-}
+class DeadlineSweeper final : public net::execution_context::service {
+ public:
+  static inline net::execution_context::id id;
+
+  explicit DeadlineSweeper(net::execution_context& context) : service(context) {}
+
+  static DeadlineSweeper& of(const net::any_io_executor& ex) {
+    return net::use_service<DeadlineSweeper>(net::query(ex, net::execution::context));
+  }
+
+  void add(Watched& w, const net::any_io_executor& ex) {
+    if (!timer_) timer_.emplace(ex);
+    w.prev = nullptr;
+    w.next = head_;
+    if (head_) head_->prev = &w;
+    head_ = &w;
+  }
+
+  void remove(Watched& w) {
+    if (w.prev) w.prev->next = w.next; else head_ = w.next;
+    if (w.next) w.next->prev = w.prev;
+    w.prev = w.next = nullptr;
+  }
+
+  void arm(Watch& watch, Deadline deadline) {
+    watch.deadline = deadline;
+    watch.active = true;
+    watch.expired = false;
+    // The sweep already due at or before this deadline will see it (or reschedule for it).
+    if (waiting_ && next_sweep_ <= deadline) return;
+    schedule(std::max(deadline, last_sweep_ + kSweepSpacing));
+  }
+
+  void shutdown() override {
+    shut_down_ = true;
+    if (timer_) timer_->cancel();
+  }
+
+ private:
+  void schedule(Deadline at) {
+    if (shut_down_ || !timer_) return;
+    if (waiting_ && next_sweep_ <= at) return;
+    waiting_ = true;
+    next_sweep_ = at;
+    const auto generation = ++generation_;
+    timer_->expires_at(at);
+    timer_->async_wait([this, generation](const error_code& ec) {
+      if (ec || generation != generation_) return;  // rescheduled or shut down
+      waiting_ = false;
+      sweep();
+    });
+  }
+
+  void sweep() {
+    const auto now = std::chrono::steady_clock::now();
+    last_sweep_ = now;
+    auto earliest = Deadline::max();
+    for (Watched* w = head_; w; w = w->next) {
+      bool cancel = false;
+      for (Watch* watch : {&w->read, &w->write}) {
+        if (!watch->active || watch->expired) continue;
+        if (watch->deadline <= now) {
+          watch->expired = true;
+          cancel = true;
+        } else {
+          earliest = std::min(earliest, watch->deadline);
+        }
+      }
+      if (cancel) {
+        error_code ignored;
+        w->socket->cancel(ignored);  // ends the operation with operation_aborted
+      }
+    }
+    if (earliest != Deadline::max()) schedule(std::max(earliest, now + kSweepSpacing));
+  }
+
+  std::optional<net::steady_timer> timer_;
+  Watched* head_ = nullptr;
+  bool waiting_ = false;
+  bool shut_down_ = false;
+  Deadline next_sweep_{};
+  Deadline last_sweep_{};
+  std::uint64_t generation_ = 0;
+};
 
 void disarm(Watch& w, error_code& ec) {
   w.active = false;
-  w.timer.cancel();
   if (w.expired) ec = beast::error::timeout;
 }
 
@@ -63,24 +141,26 @@ class TimedStream final : public ByteStream {
       : server_(server),
         context_(std::move(context)),
         next_(std::forward<Args>(args)...),
-        timeouts_(std::make_shared<Timeouts>(lowest_socket(next_).get_executor(), lowest_socket(next_))) {}
-
-  ~TimedStream() override {
-    timeouts_->read.timer.cancel();
-    timeouts_->write.timer.cancel();
+        sweeper_(DeadlineSweeper::of(lowest_socket(next_).get_executor())) {
+    watched_.socket = &lowest_socket(next_);
+    sweeper_.add(watched_, lowest_socket(next_).get_executor());
   }
 
+  ~TimedStream() override { sweeper_.remove(watched_); }
+  TimedStream(const TimedStream&) = delete;
+  TimedStream& operator=(const TimedStream&) = delete;
+
   awaitable<IoResult> read_some(net::mutable_buffer buffer, Deadline deadline) override {
-    arm(timeouts_, timeouts_->read, deadline);
+    sweeper_.arm(watched_.read, deadline);
     auto [ec, n] = co_await next_.async_read_some(buffer, use_tuple);
-    disarm(timeouts_->read, ec);
+    disarm(watched_.read, ec);
     co_return IoResult{ec, n};
   }
 
   awaitable<IoResult> write(std::span<const net::const_buffer> buffers, Deadline deadline) override {
-    arm(timeouts_, timeouts_->write, deadline);
+    sweeper_.arm(watched_.write, deadline);
     auto [ec, n] = co_await net::async_write(next_, buffers, use_tuple);
-    disarm(timeouts_->write, ec);
+    disarm(watched_.write, ec);
     co_return IoResult{ec, n};
   }
   using ByteStream::write;
@@ -89,10 +169,10 @@ class TimedStream final : public ByteStream {
     error_code ec;
     if constexpr (!std::is_same_v<Next, tcp::socket>) {
       if (handshake_done_) {
-        arm(timeouts_, timeouts_->write, deadline);
+        sweeper_.arm(watched_.write, deadline);
         // Sends close_notify; does not wait for the peer's (we then close anyway).
         std::tie(ec) = co_await next_.async_shutdown(use_tuple);
-        disarm(timeouts_->write, ec);
+        disarm(watched_.write, ec);
       }
     }
     lowest_socket(next_).shutdown(tcp::socket::shutdown_send, ec);
@@ -101,10 +181,10 @@ class TimedStream final : public ByteStream {
   awaitable<error_code> handshake(Deadline deadline) override {
     error_code ec;
     if constexpr (!std::is_same_v<Next, tcp::socket>) {
-      arm(timeouts_, timeouts_->read, deadline);
+      sweeper_.arm(watched_.read, deadline);
       std::tie(ec) = co_await next_.async_handshake(server_ ? ssl::stream_base::server : ssl::stream_base::client,
                                                    use_tuple);
-      disarm(timeouts_->read, ec);
+      disarm(watched_.read, ec);
       handshake_done_ = !ec;
     }
     co_return ec;
@@ -118,7 +198,8 @@ class TimedStream final : public ByteStream {
   bool server_;
   std::shared_ptr<SslContext> context_;  // outlives next_ (declared first)
   Next next_;
-  std::shared_ptr<Timeouts> timeouts_;
+  DeadlineSweeper& sweeper_;
+  Watched watched_;
   bool handshake_done_ = false;
 };
 

@@ -55,7 +55,9 @@ struct Worker {
   explicit Worker(ServerState& s) : state(s) {}
 
   ServerState& state;
-  net::io_context ioc{1};
+  // One thread runs it, and only that thread touches its sockets and timers, so the reactor
+  // skips its per-descriptor locking (posting from other threads stays safe).
+  net::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   UpstreamPool pool;
 
   // Verified tokens of this thread (token_cache_size split over the workers). Entries point
