@@ -211,10 +211,6 @@ bool is_ip_literal(const std::string& host) {
 
 }  // namespace
 
-awaitable<IoResult> ByteStream::write(net::const_buffer buffer, Deadline deadline) {
-  co_return co_await write(std::span<const net::const_buffer>(&buffer, 1), deadline);
-}
-
 std::unique_ptr<ByteStream> make_tcp_stream(tcp::socket socket) {
   return std::make_unique<TimedStream<tcp::socket>>(false, nullptr, std::move(socket));
 }

@@ -36,7 +36,11 @@ class ByteStream {
   virtual awaitable<IoResult> read_some(net::mutable_buffer buffer, Deadline deadline) = 0;
   // Writes every byte of `buffers`.
   virtual awaitable<IoResult> write(std::span<const net::const_buffer> buffers, Deadline deadline) = 0;
-  awaitable<IoResult> write(net::const_buffer buffer, Deadline deadline);
+  // One buffer. Not a coroutine of its own (one frame fewer per write): `buffer` must live
+  // until the write completes, as a temporary in the `co_await stream.write(...)` expression does.
+  awaitable<IoResult> write(const net::const_buffer& buffer, Deadline deadline) {
+    return write(std::span<const net::const_buffer>(&buffer, 1), deadline);
+  }
   // Ends the sending direction (for TLS: close_notify first), leaving reads possible.
   virtual awaitable<void> shutdown_send(Deadline deadline) = 0;
   // TLS only: the handshake (server or client side, as the stream was made). Plain: no-op.
