@@ -87,7 +87,7 @@ struct ThreadContexts {
   }
 
   // The verify context for `key` and `alg` (RSA or ECDSA), or null if OpenSSL refuses it.
-  EVP_PKEY_CTX* verifier_for(const Key& key, Algorithm alg, const EVP_MD* md) {
+  EVP_PKEY_CTX* verifier_for(const Key& key, Algorithm alg, const EVP_MD* hash_md) {
     for (const auto& v : verifiers) {
       if (v.ctx && v.pkey == key.pkey() && v.alg == alg) return v.ctx.get();
     }
@@ -101,12 +101,12 @@ struct ThreadContexts {
     if (family == AlgorithmFamily::rsa_pss &&
         (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) != 1 ||
          EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), RSA_PSS_SALTLEN_DIGEST) != 1 ||
-         EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), md) != 1)) {
+         EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), hash_md) != 1)) {
       return nullptr;
     }
     // The digest the signature must be over: for PKCS #1 v1.5 this also fixes the DigestInfo
     // (algorithm identifier) the signature has to carry.
-    if (EVP_PKEY_CTX_set_signature_md(ctx.get(), md) != 1) return nullptr;
+    if (EVP_PKEY_CTX_set_signature_md(ctx.get(), hash_md) != 1) return nullptr;
     auto& slot = verifiers[next_victim];
     next_victim = (next_victim + 1) % verifiers.size();
     slot = Verifier{key.pkey(), alg, std::move(ctx)};
@@ -114,11 +114,11 @@ struct ThreadContexts {
   }
 
   // SHA-2 of `input` into `out`; returns its length, or 0 on failure.
-  unsigned hash(Algorithm alg, const EVP_MD* md, std::string_view input, unsigned char* out) {
+  unsigned hash(Algorithm alg, const EVP_MD* hash_md, std::string_view input, unsigned char* out) {
     auto& ctx = digest[digest_index(alg)];
     if (!ctx) ctx.reset(EVP_MD_CTX_new());
     unsigned len = 0;
-    if (!ctx || EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 ||
+    if (!ctx || EVP_DigestInit_ex2(ctx.get(), hash_md, nullptr) != 1 ||
         EVP_DigestUpdate(ctx.get(), input.data(), input.size()) != 1 ||
         EVP_DigestFinal_ex(ctx.get(), out, &len) != 1) {
       return 0;
