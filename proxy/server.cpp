@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "proxy/admin.h"
+#include "proxy/cpus.h"
 #include "config/loader.h"
 #include "proxy/jwks_fetcher.h"
 #include "proxy/key_loading.h"
@@ -245,7 +246,7 @@ void Server::start() {
   auto& s = *impl_;
   const auto rt = s.state.runtime.load();
   const auto& cfg = rt->config;
-  unsigned n = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+  unsigned n = cfg.threads ? cfg.threads : usable_cpus();
   auto ep = endpoint_of(cfg.listen);
   const std::size_t cache_per_worker = cfg.token_cache_size == 0 ? 0 : std::max<std::size_t>(1, cfg.token_cache_size / n);
   for (unsigned i = 0; i < n; ++i) {

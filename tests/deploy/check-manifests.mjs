@@ -250,9 +250,10 @@ function checkSidecarPod(where, workload, objects, outDir) {
 
     const threads = config.threads;
     const cpuLimit = cores(c.resources?.limits?.cpu);
-    if (!Number.isInteger(threads) || threads < 1) {
-      problem(cw, `config threads is ${threads}: set it (0 means one per node core, ignoring the CPU limit)`);
-    } else if (cpuLimit !== null && threads > Math.ceil(cpuLimit)) {
+    // 0 (the default) follows the container's CPU limit; an explicit count must fit in it.
+    if (threads !== undefined && (!Number.isInteger(threads) || threads < 0)) {
+      problem(cw, `config threads is ${threads}: not a thread count`);
+    } else if (threads && cpuLimit !== null && threads > Math.ceil(cpuLimit)) {
       problem(cw, `config threads ${threads} exceeds the CPU limit ${c.resources.limits.cpu}`);
     }
 

@@ -266,8 +266,8 @@ expect_manifest_failure "replicas fight the HPA" overlays/edge-gateway/deploymen
   "  replicas: null" "" "spec.replicas is set (2)"
 expect_manifest_failure "overlay pods match the base's selectors" overlays/edge-gateway/kustomization.yaml \
   "includeSelectors: true" "includeSelectors: false" "its selector also matches the pods of"
-expect_manifest_failure "threads follow the node" base/config.yaml \
-  "threads: 1" "threads: 0" "config threads is 0"
+expect_manifest_failure "more threads than the CPU limit" base/config.yaml \
+  "threads: 1" "threads: 4" "config threads 4 exceeds the CPU limit"
 expect_manifest_failure "config that check-config refuses" base/config.yaml \
   "providers: [corp]" "providers: [nobody]" "names unknown provider 'nobody'"
 expect_manifest_failure "config not where --config points" base/deployment.yaml \
