@@ -4,7 +4,7 @@
 #
 #   bench/e2e/run.sh [--quick] [--no-pin] [--keep] [--out DIR]
 #
-# Full run (~7 minutes): writes bench/RESULTS.md and bench/results.svg, and keeps every wrk
+# Full run (~8 minutes): writes bench/RESULTS.md and bench/results.svg, and keeps every wrk
 # output under bench/out/raw/. --quick (~1.5 minutes): shorter runs, one round, and writes to
 # bench/out/quick/ so that a quick look never replaces the committed results. bench/README.md
 # explains the workloads and how to read the table.
@@ -50,9 +50,10 @@ if [ "$quick" = 1 ]; then
   duration=3 warmup=1 rounds=1 time_limit=240
   out=${out:-$root/bench/out/quick}
 else
-  # Two rounds per workload in alternating order (HAProxy first, then jwt-sidecar first), so
-  # that a burst of other load on the machine does not land on one proxy only.
-  duration=10 warmup=2 rounds=2 time_limit=900
+  # Four short rounds per workload in alternating order (HAProxy first, then jwt-sidecar
+  # first, and so on), so that a slow spell of the shared machine, which can last tens of
+  # seconds, does not land on every round of one proxy (with two 10 s rounds it did).
+  duration=5 warmup=1 rounds=4 time_limit=900
   out=${out:-$root/bench}
 fi
 idle_count=10000
