@@ -44,7 +44,7 @@ class DeadlineSweeper final : public net::execution_context::service {
   }
 
   void add(Watched& w, const net::any_io_executor& ex) {
-    if (!timer_) timer_.emplace(ex);
+    if (!timer_ && !shut_down_) timer_.emplace(ex);
     w.prev = nullptr;
     w.next = head_;
     if (head_) head_->prev = &w;
@@ -66,9 +66,11 @@ class DeadlineSweeper final : public net::execution_context::service {
     schedule(std::max(deadline, last_sweep_ + kSweepSpacing));
   }
 
+  // Services are destroyed newest first; the timer's own service may be newer than this one
+  // (made by the first stream), so the timer goes now, while every service still exists.
   void shutdown() override {
     shut_down_ = true;
-    if (timer_) timer_->cancel();
+    timer_.reset();
   }
 
  private:
