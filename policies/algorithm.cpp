@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "policies/ascii.h"
+
 namespace jwt_sidecar::policies {
 namespace {
 
@@ -20,12 +22,6 @@ constexpr std::array<AlgInfo, kAlgorithmCount> kAlgs{{
     {"ES384", AlgorithmFamily::ecdsa, 48},     {"ES512", AlgorithmFamily::ecdsa, 64},
     {"EdDSA", AlgorithmFamily::eddsa, 0},
 }};
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 }  // namespace
 
@@ -63,7 +59,7 @@ std::optional<AlgorithmSet> parse_algorithm_list(std::string_view list, std::str
   AlgorithmSet set;
   while (true) {
     const auto comma = list.find(',');
-    const auto item = trim(list.substr(0, comma));
+    const auto item = trim_ascii(list.substr(0, comma));
     const auto alg = algorithm_from_name(item);
     if (!alg) {
       if (bad) *bad = std::string(item);

@@ -19,6 +19,14 @@ constexpr bool equals_ignore_case(std::string_view a, std::string_view b) noexce
   return true;
 }
 
+// `s` without leading and trailing characters from `chars` (by default OWS: space and HTAB,
+// RFC 9110 5.6.3).
+constexpr std::string_view trim_ascii(std::string_view s, std::string_view chars = " \t") noexcept {
+  while (!s.empty() && chars.find(s.front()) != std::string_view::npos) s.remove_prefix(1);
+  while (!s.empty() && chars.find(s.back()) != std::string_view::npos) s.remove_suffix(1);
+  return s;
+}
+
 inline std::string ascii_lowered(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = ascii_lower(c);

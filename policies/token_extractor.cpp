@@ -8,14 +8,6 @@ namespace {
 
 using SourceKind = config::TokenSource::Kind;
 
-bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 // RFC 6750 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 bool is_b64token(std::string_view s) noexcept {
   const std::size_t body = b64token_body_length(s);
@@ -40,13 +32,13 @@ struct Hits {
 
 // "Bearer" followed by at least one space (RFC 7235 2.1 credentials); other schemes: no hit.
 void read_authorization(std::string_view value, Hits& hits) noexcept {
-  value = trim(value);
+  value = trim_ascii(value);
   constexpr std::string_view kScheme = "bearer";
   if (value.size() <= kScheme.size() || value[kScheme.size()] != ' ' ||
       !equals_ignore_case(value.substr(0, kScheme.size()), kScheme)) {
     return;
   }
-  const auto credential = trim(value.substr(kScheme.size()));
+  const auto credential = trim_ascii(value.substr(kScheme.size()));
   if (credential.empty()) return;
   hits.add(credential);
   hits.malformed = !is_b64token(credential);
@@ -68,9 +60,9 @@ Hits from_custom_header(std::span<const HeaderField> headers, std::string_view n
   Hits hits;
   for (const auto& h : headers) {
     if (!equals_ignore_case(h.name, name)) continue;
-    auto value = trim(h.value);
+    auto value = trim_ascii(h.value);
     if (value.size() > 7 && equals_ignore_case(value.substr(0, 7), "bearer ")) {
-      value = trim(value.substr(7));
+      value = trim_ascii(value.substr(7));
     }
     hits.add(value);
   }
@@ -82,10 +74,10 @@ template <typename Visit>
 void for_each_cookie(std::string_view header, Visit&& visit) {
   while (!header.empty()) {
     const auto semicolon = header.find(';');
-    const auto pair = trim(header.substr(0, semicolon));
+    const auto pair = trim_ascii(header.substr(0, semicolon));
     const auto equals = pair.find('=');
     if (equals != std::string_view::npos) {
-      visit(pair, trim(pair.substr(0, equals)), trim(pair.substr(equals + 1)));
+      visit(pair, trim_ascii(pair.substr(0, equals)), trim_ascii(pair.substr(equals + 1)));
     } else if (!pair.empty()) {
       visit(pair, std::string_view(), std::string_view());
     }

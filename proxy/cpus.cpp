@@ -9,17 +9,13 @@
 #include <string>
 #include <thread>
 
+#include "policies/ascii.h"
+
 namespace jwt_sidecar::proxy {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n')) s.remove_suffix(1);
-  return s;
-}
-
 std::optional<long long> parse_integer(std::string_view s) {
-  s = trim(s);
+  s = policies::trim_ascii(s, " \t\n");
   long long v = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
@@ -43,7 +39,7 @@ std::optional<std::string> read_small_file(const char* path) {
 }  // namespace
 
 std::optional<unsigned> cpus_from_cpu_max(std::string_view text) {
-  text = trim(text);
+  text = policies::trim_ascii(text, " \t\n");
   const auto space = text.find(' ');
   if (space == std::string_view::npos) return std::nullopt;
   const auto quota = text.substr(0, space);

@@ -3,16 +3,11 @@
 #include <algorithm>
 #include <cstring>
 
+#include "policies/ascii.h"
 #include "policies/byte_scan.h"
 
 namespace jwt_sidecar::proxy {
 namespace {
-
-std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // RFC 9112 3.2: Host = uri-host [ ":" port ] (RFC 3986 3.2.2, 3.2.3). A value outside that
 // grammar is a 400, since a route and the upstream could read it as different hosts
@@ -105,7 +100,7 @@ std::string_view check_request_framing(const http::request<http::empty_body>& re
     if (req.version() < 11) return "transfer_encoding_in_http10";
     // Only a plain "chunked" is accepted: "chunked, x", "x, chunked", quoted or padded
     // variants are where smuggling lives (RFC 9112 6.1, 6.3).
-    if (encodings > 1 || !beast::iequals(trim_ows(req[http::field::transfer_encoding]), "chunked")) {
+    if (encodings > 1 || !beast::iequals(policies::trim_ascii(req[http::field::transfer_encoding]), "chunked")) {
       return "unsupported_transfer_encoding";
     }
   }

@@ -66,12 +66,12 @@ Metrics& Metrics::instance() {
   return metrics;
 }
 
-Metrics::Counter& Metrics::counter(Family family) {
+Metrics::Counter Metrics::*Metrics::member(Family family) {
   switch (family) {
-    case kRequests: return requests_;
-    case kRejections: return rejections_;
-    case kFetches: return fetches_;
-    default: return reloads_;
+    case kRequests: return &Metrics::requests_;
+    case kRejections: return &Metrics::rejections_;
+    case kFetches: return &Metrics::fetches_;
+    default: return &Metrics::reloads_;
   }
 }
 
@@ -94,7 +94,7 @@ void Metrics::add(Family family, std::string_view labels) {
     std::atomic<std::uint64_t>* value = nullptr;
     {
       std::lock_guard lock(mu_);
-      value = &counter(family).try_emplace(std::string(labels), 0).first->second;
+      value = &(this->*member(family)).try_emplace(std::string(labels), 0).first->second;
     }
     it = mine.emplace(std::string(labels), value).first;
   }
@@ -153,12 +153,12 @@ void Metrics::config_reload(std::string_view result) {
 
 std::uint64_t Metrics::counter_value(std::string_view family, std::string_view labels) const {
   std::lock_guard lock(mu_);
-  const Counter* c = family == "requests"     ? &requests_
-                     : family == "rejections" ? &rejections_
-                     : family == "fetches"    ? &fetches_
-                                              : &reloads_;
-  const auto it = c->find(labels);
-  return it == c->end() ? 0 : it->second.load(std::memory_order_relaxed);
+  const Counter& c = this->*member(family == "requests"     ? kRequests
+                                   : family == "rejections" ? kRejections
+                                   : family == "fetches"    ? kFetches
+                                                            : kReloads);
+  const auto it = c.find(labels);
+  return it == c.end() ? 0 : it->second.load(std::memory_order_relaxed);
 }
 
 void Metrics::render_counter(std::string& out, std::string_view name, std::string_view help,

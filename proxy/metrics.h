@@ -61,8 +61,8 @@ class Metrics {
   // counter under the lock once, then counts through its own cached pointer without it.
   using Counter = std::map<std::string, std::atomic<std::uint64_t>, std::less<>>;
   enum Family { kRequests, kRejections, kFetches, kReloads, kFamilies };
+  static Counter Metrics::*member(Family family);
   void add(Family family, std::string_view labels);
-  Counter& counter(Family family);
   static void render_counter(std::string& out, std::string_view name, std::string_view help,
                              const Counter& counter);
 

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <vector>
+
 #include "policies/jwk.h"
 #include "tests/support/test_keys.h"
 
@@ -148,6 +150,27 @@ TEST_CASE("one thread alternating keys and algorithms keeps no state between cal
     CHECK(verify_signature(Algorithm::PS384, ka, kInput, ps384_a) == Status::ok);
     CHECK(verify_signature(Algorithm::PS256, ka, kInput, ps384_a) == Status::signature_invalid);
     CHECK(verify_signature(Algorithm::RS384, ka, kInput, rsa.sign(Algorithm::RS384, kInput)) == Status::ok);
+  }
+}
+
+TEST_CASE("more keys in turn than a thread keeps verify contexts for: each still verifies only its own", "[signature]") {
+  // signature.cpp keeps a few (key, algorithm) verify contexts per thread and replaces them in
+  // turn: cycling through more keys than that must evict and rebuild without mixing them up.
+  std::vector<TestKey> signers;
+  std::vector<std::shared_ptr<const KeySet>> sets;
+  std::vector<std::string> sigs;
+  for (int i = 0; i < 11; ++i) {
+    signers.push_back(TestKey::ec("P-256"));
+    sets.push_back(keys_for(signers.back()));
+    sigs.push_back(signers.back().sign(Algorithm::ES256, kInput));
+  }
+  for (int round = 0; round < 3; ++round) {
+    for (std::size_t i = 0; i < signers.size(); ++i) {
+      const Key& key = sets[i]->keys()[0];
+      INFO("round " << round << ", key " << i);
+      CHECK(verify_signature(Algorithm::ES256, key, kInput, sigs[i]) == Status::ok);
+      CHECK(verify_signature(Algorithm::ES256, key, kInput, sigs[(i + 1) % sigs.size()]) == Status::signature_invalid);
+    }
   }
 }
 
