@@ -192,6 +192,15 @@ void check_auth(YamlReader& reader, const Mapping& map, const RouteContext& cont
   } else if (context.provider_names.empty()) {
     reader.error(route.mark, context.phrase + " needs a token but no providers are configured");
   }
+  // With optional auth a request without a token passes, so claims would only ever stop the
+  // callers that do present one: the requirement would be weaker than no token at all.
+  if (route.auth == AuthMode::optional) {
+    if (const auto* entry = map.find("claims")) {
+      reader.error(entry->key, context.phrase +
+                                   " cannot have claims with auth optional: a request without a "
+                                   "token would pass them; use auth required");
+    }
+  }
 }
 
 void read_name_and_match(YamlReader& reader, const Mapping& map, const RouteContext& context,

@@ -80,6 +80,14 @@ std::optional<std::string> read_header_name(YamlReader& reader, const Entry& ent
     reader.value_error(entry, quote(*name) + " is not a valid HTTP header name");
     return std::nullopt;
   }
+  // The proxy drops every request header whose name has '_' before forwarding, since WSGI,
+  // CGI and PHP read '_' and '-' as one character: such a name could never arrive.
+  if (name->find('_') != std::string::npos) {
+    reader.value_error(entry, "header " + quote(*name) +
+                                  " contains '_': request headers with '_' in their name are dropped "
+                                  "before forwarding (WSGI, CGI and PHP read it as '-'); use '-'");
+    return std::nullopt;
+  }
   if (use == HeaderUse::token_source && is_framing_or_hop_header(*name)) {
     reader.value_error(entry, "header " + quote(*name) +
                                   " is a hop-by-hop or framing header and cannot carry a token");

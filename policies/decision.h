@@ -25,6 +25,7 @@ struct Decision {
   const CompiledRoute* route = nullptr;
   const Provider* provider = nullptr;  // the provider whose key verified the token
   bool authenticated = false;          // a token verified (and claims held)
+  bool verified = false;               // a token verified, whether or not route claims held
   const config::TokenSource* token_source = nullptr;  // where the token was found
   enum class Cache : std::uint8_t { none, hit, miss };
   Cache cache = Cache::none;            // none: no cache, or no token got that far

@@ -253,12 +253,14 @@ Decision PolicyEngine::authenticate(const RequestView& request, const CompiledRo
     d.provider = &provider;
     d.token_status = Status::claims_requirement_failed;
     d.cache = cache_use;
+    d.verified = true;
     return d;
   }
   Decision d;
   d.outcome = Decision::Outcome::allow;
   d.provider = &provider;
   d.authenticated = true;
+  d.verified = true;
   d.token_source = &source;
   d.cache = cache_use;
   return d;

@@ -56,7 +56,8 @@ class PolicyEngine {
   const std::vector<std::string>& protected_header_names() const { return protected_headers_; }
 
   // The claim headers to add for an allowed request (forward_claims, forward_payload_header).
-  // Values never contain CR, LF or NUL: a claim whose value would is left out.
+  // Strings as they are, other values as compact JSON; a string that a header cannot carry
+  // faithfully (control bytes, leading or trailing whitespace) is left out.
   void forwarded_headers(const Decision& decision, const ParsedJws& jws,
                          std::vector<std::pair<std::string_view, std::string>>& out) const;
 

@@ -1,6 +1,8 @@
 // PolicyEngine::forwarded_headers: verified claims turned into request headers.
 #include <algorithm>
+#include <optional>
 
+#include "policies/ascii.h"
 #include "policies/base64url.h"
 #include "policies/engine.h"
 #include "policies/json_internal.h"
@@ -32,30 +34,17 @@ bool safe_header_value(std::string_view v) {
   });
 }
 
-void append_value(std::string& out, dom::element value) {
+// The header value for one claim, or nullopt when it cannot be carried faithfully. A string goes
+// as it is; one with leading or trailing whitespace is left out rather than trimmed (every HTTP
+// parser strips that whitespace, so " admin " would arrive as "admin"). Anything else goes as
+// compact JSON, so ["user","x,admin"] and "user,x,admin" stay distinguishable.
+std::optional<std::string> format_claim(dom::element value) {
   std::string_view s;
   if (value.get(s) == simdjson::SUCCESS) {
-    out += s;
-  } else {
-    out += simdjson::minify(value);
+    if (s != trim_ascii(s) || !safe_header_value(s)) return std::nullopt;
+    return std::string(s);
   }
-}
-
-// Strings as they are, arrays as comma-separated values, objects and numbers as JSON text.
-std::string format_claim(dom::element value) {
-  std::string out;
-  dom::array array;
-  if (value.get(array) == simdjson::SUCCESS) {
-    bool first = true;
-    for (auto item : array) {
-      if (!first) out += ',';
-      first = false;
-      append_value(out, item);
-    }
-  } else {
-    append_value(out, value);
-  }
-  return out;
+  return simdjson::minify(value);
 }
 
 }  // namespace
@@ -72,8 +61,7 @@ void PolicyEngine::forwarded_headers(const Decision& decision, const ParsedJws& 
       for (const auto& [claim, header] : cfg.forward_claims) {
         dom::element value;
         if (!find_claim(payload, claim, value)) continue;
-        auto text = format_claim(value);
-        if (safe_header_value(text)) out.emplace_back(header, std::move(text));
+        if (auto text = format_claim(value)) out.emplace_back(header, std::move(*text));
       }
     }
   }

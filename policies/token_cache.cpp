@@ -13,10 +13,7 @@ void TokenCache::insert(std::string_view token, const Provider& provider,
                         const std::shared_ptr<const KeySet>& set, const Key& key,
                         const ParsedJws& jws) {
   if (capacity_ == 0) return;
-  if (auto it = index_.find(token); it != index_.end()) {
-    index_.erase(it->first);  // replaced below with fresh state
-    lru_.erase(it->second);
-  }
+  erase(token);  // a token verified again is stored with fresh state
   if (index_.size() >= capacity_) {
     index_.erase(lru_.back().token);
     // Reuse the evicted node's buffers instead of freeing and allocating.

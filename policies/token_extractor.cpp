@@ -1,5 +1,7 @@
 #include "policies/token_extractor.h"
 
+#include <optional>
+
 #include "policies/ascii.h"
 #include "policies/byte_scan.h"
 
@@ -30,18 +32,32 @@ struct Hits {
   }
 };
 
-// "Bearer" followed by at least one space (RFC 7235 2.1 credentials); other schemes: no hit.
-void read_authorization(std::string_view value, Hits& hits) noexcept {
+// The credential after a "Bearer" auth-scheme (RFC 6750 2.1, RFC 9110 11.4), or nullopt for
+// another scheme. The scheme ends at whitespace of any kind (SP or HTAB) or at the end of the
+// value: "Bearer<TAB>x" and a bare "Bearer" are Bearer credentials to judge, never "no token",
+// so an optional route cannot let an unverified one through.
+std::optional<std::string_view> bearer_credential(std::string_view value) noexcept {
   value = trim_ascii(value);
   constexpr std::string_view kScheme = "bearer";
-  if (value.size() <= kScheme.size() || value[kScheme.size()] != ' ' ||
-      !equals_ignore_case(value.substr(0, kScheme.size()), kScheme)) {
+  if (value.size() < kScheme.size() || !equals_ignore_case(value.substr(0, kScheme.size()), kScheme)) {
+    return std::nullopt;
+  }
+  const auto rest = value.substr(kScheme.size());
+  if (!rest.empty() && rest.front() != ' ' && rest.front() != '\t') return std::nullopt;  // "Bearerx"
+  return trim_ascii(rest);
+}
+
+void read_authorization(std::string_view value, Hits& hits) noexcept {
+  const auto credential = bearer_credential(value);
+  if (!credential) return;
+  if (credential->empty()) {
+    hits.count = 1;  // "Bearer" and nothing else: a malformed credential, not an absent one
+    hits.token = *credential;
+    hits.malformed = true;
     return;
   }
-  const auto credential = trim_ascii(value.substr(kScheme.size()));
-  if (credential.empty()) return;
-  hits.add(credential);
-  hits.malformed = !is_b64token(credential);
+  hits.add(*credential);
+  hits.malformed = !is_b64token(*credential);
 }
 
 Hits from_authorization(std::span<const HeaderField> headers, std::string_view name) noexcept {
@@ -60,11 +76,8 @@ Hits from_custom_header(std::span<const HeaderField> headers, std::string_view n
   Hits hits;
   for (const auto& h : headers) {
     if (!equals_ignore_case(h.name, name)) continue;
-    auto value = trim_ascii(h.value);
-    if (value.size() > 7 && equals_ignore_case(value.substr(0, 7), "bearer ")) {
-      value = trim_ascii(value.substr(7));
-    }
-    hits.add(value);
+    const auto credential = bearer_credential(h.value);
+    hits.add(credential ? *credential : trim_ascii(h.value));
   }
   return hits;
 }

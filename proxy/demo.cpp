@@ -161,16 +161,7 @@ config::Config demo_config(std::uint16_t port, std::uint16_t upstream_port, cons
 
 }  // namespace
 
-int run_demo_command(const std::vector<std::string>& args, CliStreams streams) {
-  std::uint16_t port = 0;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--port" && i + 1 < args.size()) {
-      port = static_cast<std::uint16_t>(std::stoi(args[++i]));
-    } else {
-      streams.err << "usage: jwt-sidecar demo [--port PORT]\n";
-      return kExitUsage;
-    }
-  }
+int run_demo_command(std::uint16_t port, CliStreams streams) {
   try {
     const auto key = make_key();
     net::io_context upstream_ioc{1};

@@ -154,6 +154,10 @@ void render_upstream_request(const Worker& worker, ForwardRequest& fr, const htt
   for (const auto& f : req) {
     if (hop.drops(f)) continue;
     const auto name = f.name_string();
+    // WSGI, CGI and PHP read "X_Forwarded_Host" and "X-Forwarded-Host" as one name, and would
+    // see the client's copy of a header the proxy sets: names with '_' are dropped, as nginx
+    // does by default (underscores_in_headers off).
+    if (name.find('_') != std::string_view::npos) continue;
     switch (f.name()) {
       case http::field::host:
         host = f.value();
@@ -428,7 +432,7 @@ awaitable<HeadRead> read_response_header(UpstreamConnection& conn, std::optional
 }
 
 // Whether a pooled connection is still open: the upstream may have closed it while idle.
-// Costs one non-blocking recv, so it is done only before sending a body, which cannot be
+// Costs one non-blocking recv, so it is done only before sending a request that cannot be
 // replayed once sent.
 bool still_open(UpstreamConnection& conn) {
   if (conn.stream->is_tls()) return true;  // TLS records cannot be peeked meaningfully
@@ -443,6 +447,36 @@ bool still_open(UpstreamConnection& conn) {
   return ec == net::error::would_block || (!ec && n > 0);
 }
 
+// RFC 9112 7.1.1: a chunk extension is token or quoted-string, and neither may hold CR, LF or
+// another control byte. Beast 1.81 reads a quoted value past a bare LF (the line ends only at
+// CRLF), so `1;a="<LF>"` would parse: the extension text is checked here instead.
+void refuse_control_in_chunk_extension(std::uint64_t, std::string_view extensions, error_code& ec) {
+  for (const char ch : extensions) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t') || c == 0x7F) {
+      ec = http::error::bad_chunk_extension;
+      return;
+    }
+  }
+}
+
+// RFC 9110 9.2.2: the methods a client may repeat with the same effect. Only these are sent a
+// second time when a pooled connection ends without an answer (RFC 9112 9.3.1): the upstream
+// may have acted on the first copy.
+bool idempotent(http::verb method) {
+  switch (method) {
+    case http::verb::get:
+    case http::verb::head:
+    case http::verb::options:
+    case http::verb::trace:
+    case http::verb::put:
+    case http::verb::delete_:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 awaitable<ForwardResult> forward(Worker& worker, ForwardRequest& fr) {
@@ -453,12 +487,18 @@ awaitable<ForwardResult> forward(Worker& worker, ForwardRequest& fr) {
   const bool expect_continue =
       beast::iequals(fr.header_parser.get()[http::field::expect], "100-continue");
 
+  // Parsers keep a reference to their chunk-header callback: it outlives both.
+  auto check_chunk_header = refuse_control_in_chunk_extension;
   RequestBodyParser parser(std::move(fr.header_parser));
+  parser.on_chunk_header(check_chunk_header);
   parser.body_limit(limits.max_body_bytes);
   parser.eager(true);
   auto& req = parser.get();
   const bool websocket = is_websocket_upgrade(req);
   const bool has_body = !parser.is_done();
+  // A request that cannot be replayed (a body, or a method that is not idempotent) is sent
+  // once: a pooled connection is probed first instead of retried after.
+  const bool replayable = !has_body && idempotent(req.method());
 
   // Borrowed from the worker for this forward only, returned on every way out.
   struct Lease {
@@ -490,7 +530,7 @@ awaitable<ForwardResult> forward(Worker& worker, ForwardRequest& fr) {
 
   auto conn = co_await worker.pool.acquire(target, limits.upstream_timeout, connect_error);
   if (!conn) co_return co_await connect_failure();
-  if (has_body && conn->reused && !still_open(*conn)) {
+  if (!replayable && conn->reused && !still_open(*conn)) {
     conn = co_await worker.pool.connect(target, limits.upstream_timeout, connect_error);
     if (!conn) co_return co_await connect_failure();
   }
@@ -504,7 +544,7 @@ awaitable<ForwardResult> forward(Worker& worker, ForwardRequest& fr) {
       auto [ec, n] = co_await conn->stream->write(net::buffer(head_bytes), deadline_in(limits.upstream_timeout));
       auto outcome = ec ? HeadRead::closed_early
                         : co_await read_response_header(*conn, rp, head, limits.upstream_timeout);
-      if (outcome == HeadRead::closed_early && conn->reused && attempt == 0) {
+      if (outcome == HeadRead::closed_early && conn->reused && attempt == 0 && replayable) {
         conn = co_await worker.pool.connect(target, limits.upstream_timeout, connect_error);
         if (!conn) co_return co_await connect_failure();
         continue;
@@ -544,6 +584,7 @@ awaitable<ForwardResult> forward(Worker& worker, ForwardRequest& fr) {
     if (outcome != HeadRead::ok) co_return co_await fail(502, "upstream_reset");
   }
 
+  rp->on_chunk_header(check_chunk_header);
   const auto code = rp->get().result_int();
   const bool upgraded = code == 101 && websocket;
   const bool bodiless = head || code == 204 || code == 304 || (code >= 100 && code < 200);

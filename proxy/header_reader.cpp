@@ -74,6 +74,12 @@ std::string_view check_raw_header(std::string_view raw) {
 }
 
 std::string_view check_request_framing(const http::request<http::empty_body>& req) {
+  // RFC 9110 9.1: methods are case-sensitive, but many upstreams (Flask, Rails, PHP) upper-case
+  // them, so "get" could skip a route scoped to GET and still be served as one. Refused.
+  const auto method = req.method_string();
+  if (std::any_of(method.begin(), method.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
+    return "invalid_method";
+  }
   const auto hosts = req.count(http::field::host);
   if (hosts > 1) return "multiple_host_headers";
   if (hosts == 0 && req.version() >= 11) return "missing_host_header";

@@ -36,7 +36,7 @@ awaitable<HeaderReadResult> read_request_header(ByteStream& stream,
                                                 const HeaderReadLimits& limits);
 
 // Checks the framing of a parsed request header (RFC 9112 section 6): Host, Content-Length,
-// Transfer-Encoding. Returns "" when acceptable, else a reason for a 400.
+// Transfer-Encoding; and that the method has no lower-case letter. Returns "" when acceptable, else a reason for a 400.
 std::string_view check_request_framing(const http::request<http::empty_body>& req);
 
 // Scans raw header bytes [0, size) for what RFC 9112 forbids or a proxy must not pass on:

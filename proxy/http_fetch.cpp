@@ -4,9 +4,12 @@
 
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/ssl.hpp>
+#include <algorithm>
 #include <charconv>
 
 #include "config/syntax.h"
+#include "policies/ascii.h"
+#include "proxy/resolve.h"
 
 #ifndef JWT_SIDECAR_VERSION
 #define JWT_SIDECAR_VERSION "dev"
@@ -72,8 +75,8 @@ awaitable<FetchResult> exchange(Stream& stream, beast::tcp_stream& lowest, const
 
 awaitable<FetchResult> get_once(const config::Url& u, const FetchOptions& options, ssl::context* tls) {
   auto ex = co_await net::this_coro::executor;
-  tcp::resolver resolver(ex);
-  auto [rec, endpoints] = co_await resolver.async_resolve(u.host, std::to_string(u.port), use_tuple);
+  auto [rec, endpoints] = co_await resolve_until(u.host, std::to_string(u.port), deadline_in(options.connect_timeout));
+  if (rec == beast::error::timeout) co_return failure("timeout", "resolving " + u.host + " took longer than the connect timeout");
   if (rec) co_return failure("connect_error", "cannot resolve " + u.host + ": " + rec.message());
   beast::tcp_stream stream(ex);
   stream.expires_after(options.connect_timeout);
@@ -117,31 +120,27 @@ bool follow(const config::Url& base, const std::string& location, std::string& n
 
 }  // namespace
 
+// RFC 9111 5.2: comma-separated directives, names case-insensitive, max-age=delta-seconds
+// (1*DIGIT; the quoted form 5.2 asks senders not to use is read too). A malformed max-age
+// counts as none, so the configured refresh_interval applies.
 std::optional<std::chrono::seconds> parse_max_age(std::string_view cc) {
-  const auto at = cc.find("max-age=");
-  if (at == std::string_view::npos || (at > 0 && cc[at - 1] != ' ' && cc[at - 1] != ',')) return std::nullopt;
-  auto v = cc.substr(at + 8);
-  if (!v.empty() && v.front() == '"') v.remove_prefix(1);
-  std::int64_t secs = 0;
-  const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), secs);
-  if (ec != std::errc{} || p == v.data() || secs < 0) return std::nullopt;
-  return std::chrono::seconds(std::min<std::int64_t>(secs, 10LL * 365 * 24 * 3600));
-}
-
-std::shared_ptr<ssl::context> make_tls_context(const std::optional<std::string>& ca_file, std::string& error) {
-  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
-  error_code ec;
-  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                   ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1, ec);
-  ctx->set_default_verify_paths(ec);
-  if (ca_file) {
-    ctx->load_verify_file(*ca_file, ec);
-    if (ec) {
-      error = "cannot load ca_file " + *ca_file + ": " + ec.message();
-      return nullptr;
+  while (!cc.empty()) {
+    const auto comma = cc.find(',');
+    const auto item = policies::trim_ascii(cc.substr(0, comma));
+    cc = comma == std::string_view::npos ? std::string_view() : cc.substr(comma + 1);
+    const auto eq = item.find('=');
+    if (!policies::equals_ignore_case(policies::trim_ascii(item.substr(0, eq)), "max-age")) continue;
+    if (eq == std::string_view::npos) return std::nullopt;
+    auto v = policies::trim_ascii(item.substr(eq + 1));
+    if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+    if (v.empty() || v.size() > 18 || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return std::nullopt;
     }
+    std::int64_t secs = 0;
+    std::from_chars(v.data(), v.data() + v.size(), secs);
+    return std::chrono::seconds(std::min<std::int64_t>(secs, 10LL * 365 * 24 * 3600));
   }
-  return ctx;
+  return std::nullopt;
 }
 
 awaitable<FetchResult> http_get(std::string url, const FetchOptions& options, ssl::context* tls) {

@@ -32,10 +32,6 @@ struct FetchResult {
                       // too_large, bad_url, redirect_error
 };
 
-// The TLS settings for one provider: built once (loading a CA bundle is not free).
-std::shared_ptr<boost::asio::ssl::context> make_tls_context(const std::optional<std::string>& ca_file,
-                                                            std::string& error);
-
 awaitable<FetchResult> http_get(std::string url, const FetchOptions& options,
                                 boost::asio::ssl::context* tls);
 

@@ -4,6 +4,7 @@
 
 #include <boost/asio/ssl.hpp>
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -16,6 +17,7 @@
 #include "proxy/log.h"
 #include "proxy/metrics.h"
 #include "proxy/runtime.h"
+#include "proxy/tls.h"
 
 namespace jwt_sidecar::proxy {
 namespace {
@@ -44,6 +46,7 @@ struct Source {
   // jwks_file: what the file looked like when last read.
   struct stat file_stat {};
   bool has_file_stat = false;
+  bool file_unreadable = false;  // reported; reported again only after it was read once more
 };
 
 // "k1,k2": what changed between two sets, for the log (kids are public identifiers).
@@ -103,20 +106,27 @@ struct JwksFetcher::Impl : std::enable_shared_from_this<Impl> {
     s.waiters.clear();
   }
 
-  // Publishes a parsed set, or explains why the answer was refused (never replacing a good set).
-  bool accept(Source& s, const std::string& text, const std::string& where) {
+  // Publishes a parsed set, or explains why the answer was refused (never replacing a good set
+  // with a document that is not a key set). An IdP's set with no usable key is refused too: an
+  // outage page or a half-deployed JWKS must not log everyone out. A key file is the operator's
+  // own word: a file emptied of keys takes effect, so removing a key is never silently ignored.
+  bool accept(Source& s, const std::string& text, const std::string& where, bool empty_takes_effect) {
     auto loaded = policies::load_jwks(text);
     for (const auto& k : loaded.skipped) {
       log_warn("key skipped", {{"provider", s.name}, {"source", where}, {"index", k.index},
                                {"kid", k.kid.value_or("")}, {"reason", k.reason}});
     }
-    if (!loaded.error.empty() || loaded.keys->empty()) {
+    if (!loaded.error.empty() || (loaded.keys->empty() && !empty_takes_effect)) {
       const auto why = loaded.error.empty() ? std::string("no usable keys") : loaded.error;
       log_error("key set refused", {{"provider", s.name}, {"source", where}, {"error", why}});
       return false;
     }
     const auto before = s.provider->keys().current();
     s.provider->keys().publish(loaded.keys, unix_ms());
+    if (loaded.keys->empty()) {
+      log_error("no usable keys", {{"provider", s.name}, {"file", where}});
+      return false;  // published, but counted as a bad document
+    }
     if (!before || kids_of(*before) != kids_of(*loaded.keys)) {
       log_info("keys loaded", {{"provider", s.name}, {"source", where}, {"keys", loaded.keys->size()},
                                {"kids", kids_of(*loaded.keys)}});
@@ -159,7 +169,7 @@ struct JwksFetcher::Impl : std::enable_shared_from_this<Impl> {
     s.fetching = true;
     std::string where;
     auto r = co_await fetch_remote(s, where);
-    bool good = r.ok && accept(s, r.body, where);
+    bool good = r.ok && accept(s, r.body, where, /*empty_takes_effect=*/false);
     if (r.ok && !good) r.kind = "bad_document";
     Metrics::instance().jwks_fetch(s.name, good ? "ok" : r.kind);
     s.fetching = false;
@@ -184,17 +194,31 @@ struct JwksFetcher::Impl : std::enable_shared_from_this<Impl> {
     co_return jittered(std::min(cap, milliseconds(std::int64_t{500} << shift)), rng);
   }
 
-  // jwks_file: re-read when its inode, size or modification time changes.
+  // jwks_file: re-read when its inode, size or modification time changes. A file that
+  // vanishes or cannot be read keeps the last keys (a ConfigMap update replaces the file
+  // through a symlink swap, so a moment without it is normal) but is reported once per
+  // disappearance: an operator who deleted it to revoke its keys must see that it did not.
   void poll_file(Source& s) {
     const auto& path = *s.provider->config().jwks_file;
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return;
-    if (s.has_file_stat && same_file(st, s.file_stat)) return;
+    std::ifstream in;
+    if (::stat(path.c_str(), &st) == 0 && s.has_file_stat && same_file(st, s.file_stat)) return;
+    if (::stat(path.c_str(), &st) == 0) in.open(path, std::ios::binary);
+    if (!in.is_open() || !in) {
+      if (!s.file_unreadable) {
+        s.file_unreadable = true;
+        s.has_file_stat = false;  // read it again as soon as it is back, whatever its stat
+        log_warn("cannot read jwks_file", {{"provider", s.name}, {"file", path},
+                                           {"keys", s.provider->keys().loaded() ? "kept" : "none"}});
+        Metrics::instance().jwks_fetch(s.name, "read_error");
+      }
+      return;
+    }
+    s.file_unreadable = false;
     s.file_stat = st;
     s.has_file_stat = true;
-    std::ifstream in(path, std::ios::binary);
     const std::string text{std::istreambuf_iterator<char>(in), {}};
-    const bool ok = accept(s, text, path);
+    const bool ok = accept(s, text, path, /*empty_takes_effect=*/true);
     Metrics::instance().jwks_fetch(s.name, ok ? "ok" : "bad_document");
   }
 
@@ -208,7 +232,10 @@ struct JwksFetcher::Impl : std::enable_shared_from_this<Impl> {
     s->wake = std::make_unique<net::steady_timer>(ioc);
     if (!cfg.jwks_file) {
       std::string error;
-      s->tls = make_tls_context(cfg.ca_file, error);
+      // Built once per source (loading a CA bundle is not free), hardened like an upstream's.
+      config::ClientTls settings;
+      if (cfg.ca_file) settings.ca_file = *cfg.ca_file;
+      s->tls = make_client_tls(settings, error);
       if (!s->tls) {
         log_error("TLS setup failed", {{"provider", cfg.name}, {"error", error}});
         return nullptr;
@@ -264,8 +291,11 @@ void JwksFetcher::adopt(std::shared_ptr<const Runtime> runtime) {
     });
     if (kept != impl.sources.end()) {
       auto& s = **kept;
-      // The new provider starts with the keys its predecessor holds.
-      if (const auto keys = s.provider->keys().current()) p->keys().publish(keys, s.provider->keys().updated_ms());
+      // The new provider starts with the keys its predecessor holds, unless the reload just
+      // read a fresher set itself (a key file is read again by every reload).
+      if (const auto keys = s.provider->keys().current(); keys && !p->keys().loaded()) {
+        p->keys().publish(keys, s.provider->keys().updated_ms());
+      }
       s.provider = p.get();
       s.former_owners.push_back(std::move(s.owner));
       s.owner = runtime;
@@ -300,7 +330,8 @@ void JwksFetcher::stop() {
 awaitable<bool> JwksFetcher::refetch_for_unknown_kid(const policies::Provider& provider) {
   auto ex = co_await net::this_coro::executor;
   auto timer = std::make_shared<net::steady_timer>(ex, impl_->options.connect_timeout + impl_->options.read_timeout);
-  auto fetched = std::make_shared<bool>(false);
+  // Written on the fetcher's thread, read here after the wake-up (or the timeout).
+  auto fetched = std::make_shared<std::atomic<bool>>(false);
   net::post(impl_->ioc, [impl = impl_, &provider, ex, timer, fetched] {
     Source* s = impl->find(provider);
     if (!s || s->provider->config().jwks_file || impl->stopped) {
@@ -313,7 +344,7 @@ awaitable<bool> JwksFetcher::refetch_for_unknown_kid(const policies::Provider& p
       net::post(ex, [timer] { timer->cancel(); });  // rate-limited: answer with the current set
       return;
     }
-    *fetched = true;
+    fetched->store(true);
     s->waiters.emplace_back(ex, timer);
     if (!s->fetching) {
       s->last_kid_fetch = now;
@@ -323,7 +354,7 @@ awaitable<bool> JwksFetcher::refetch_for_unknown_kid(const policies::Provider& p
   // Cancelled when the fetch completes (or at once); otherwise the timer bounds the wait. The
   // cancel is posted to this executor, so it cannot run before this wait is registered.
   co_await timer->async_wait(use_tuple);
-  co_return *fetched;
+  co_return fetched->load();
 }
 
 }  // namespace jwt_sidecar::proxy

@@ -8,8 +8,12 @@
 #include <cstdio>
 #include <ctime>
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include "policies/json_text.h"
+#include "proxy/metrics.h"
 
 namespace jwt_sidecar::proxy {
 namespace {
@@ -60,15 +64,95 @@ void add_number(std::string& line, std::string_view key, std::int64_t value) {
 
 }  // namespace
 
-std::string format_time_utc(std::int64_t unix_ms) {
-  std::string out;
-  append_time(out, unix_ms);
-  return out;
-}
+// Lines wait here for the writer thread, so a slow or stalled stdout (a full pipe, a paused
+// log collector) never blocks a worker: the writer takes everything queued in one swap and
+// writes it with one write(2) per batch. Past kQueueCap bytes, access lines are dropped and
+// counted (jwt_sidecar_access_log_dropped_total); operational lines are rare and always kept.
+class Logger::Queue {
+ public:
+  explicit Queue(const std::atomic<int>& fd) : fd_(fd), writer_([this] { run(); }) {}
+  ~Queue() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    writer_.join();  // everything queued is written first
+  }
+
+  // Returns false when the line was dropped.
+  bool push(std::string_view line, bool droppable) {
+    bool notify = false;
+    {
+      std::lock_guard lock(mu_);
+      if (droppable && pending_.size() + line.size() > kQueueCap) return false;
+      const bool was_below = pending_.size() < kFlushBytes;
+      pending_.append(line);
+      // Wake the writer when it sleeps with nothing to do, or when a batch is full; between
+      // those it comes back by itself (kBatchWindow), so a busy proxy pays no wake-up per line.
+      notify = (idle_ && pending_.size() == line.size()) || (was_below && pending_.size() >= kFlushBytes);
+    }
+    if (notify) wake_.notify_one();
+    return true;
+  }
+
+ private:
+  static constexpr std::size_t kQueueCap = 4u << 20;
+  static constexpr std::size_t kFlushBytes = 64u << 10;
+  static constexpr auto kBatchWindow = std::chrono::milliseconds(2);
+
+  void run() {
+    std::string batch;
+    std::unique_lock lock(mu_);
+    while (true) {
+      if (pending_.empty()) {
+        if (stopping_) return;
+        idle_ = true;
+        wake_.wait(lock, [&] { return !pending_.empty() || stopping_; });
+        idle_ = false;
+        // Let a burst gather into one write.
+        wake_.wait_for(lock, kBatchWindow, [&] { return pending_.size() >= kFlushBytes || stopping_; });
+      }
+      batch.swap(pending_);
+      lock.unlock();
+      write_all(fd_.load(std::memory_order_relaxed), batch);
+      batch.clear();
+      if (batch.capacity() > kFlushBytes * 4) batch.shrink_to_fit();
+      lock.lock();
+    }
+  }
+
+  static void write_all(int fd, std::string_view bytes) {
+    while (!bytes.empty()) {
+      const auto n = ::write(fd, bytes.data(), bytes.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return;  // nowhere to report a failing log
+      }
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+
+  const std::atomic<int>& fd_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::string pending_;
+  bool idle_ = false;
+  bool stopping_ = false;
+  std::thread writer_;  // last: starts once the members above exist
+};
+
+Logger::Logger() : queue_(std::make_unique<Queue>(fd_)) {}
+Logger::~Logger() = default;
 
 Logger& Logger::instance() {
   static Logger logger;
   return logger;
+}
+
+void Logger::flush() {
+  queue_.reset();  // joins the writer after it wrote everything
+  queue_ = std::make_unique<Queue>(fd_);
 }
 
 void Logger::configure(config::LogLevel level, bool access_log) {
@@ -93,7 +177,7 @@ void Logger::log(config::LogLevel level, std::string_view msg, std::initializer_
       add_string(line, f.key, f.text);
     }
   }
-  write_line(line);
+  write_line(line, /*droppable=*/false);
 }
 
 void Logger::access(const AccessLogEntry& e) {
@@ -114,23 +198,12 @@ void Logger::access(const AccessLogEntry& e) {
   if (e.upstream_us >= 0) add_number(line, "upstream_us", e.upstream_us);
   add_number(line, "bytes_in", static_cast<std::int64_t>(e.bytes_in));
   add_number(line, "bytes_out", static_cast<std::int64_t>(e.bytes_out));
-  write_line(line);
+  write_line(line, /*droppable=*/true);
 }
 
-void Logger::write_line(std::string& line) {
+void Logger::write_line(std::string& line, bool droppable) {
   line += "}\n";
-  const int fd = fd_.load(std::memory_order_relaxed);
-  const char* p = line.data();
-  std::size_t left = line.size();
-  while (left > 0) {
-    const auto n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return;  // nowhere to report a failing log; never block or crash the data plane
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
+  if (!queue_->push(line, droppable)) Metrics::instance().access_log_dropped();
 }
 
 }  // namespace jwt_sidecar::proxy

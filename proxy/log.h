@@ -1,10 +1,12 @@
-// Structured logs: one JSON object per line on stdout, written with a single write(2) so lines
-// from several threads never interleave. Tokens and secrets are never passed in here.
+// Structured logs: one JSON object per line on stdout. Lines are queued whole and written by
+// one writer thread in batches, so lines from several threads never interleave and a slow
+// stdout never stalls the data plane. Tokens and secrets are never passed in here.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -40,6 +42,9 @@ struct AccessLogEntry {
 class Logger {
  public:
   static Logger& instance();
+  ~Logger();
+  Logger(const Logger&) = delete;
+  Logger& operator=(const Logger&) = delete;
 
   void configure(config::LogLevel level, bool access_log);
   bool enabled(config::LogLevel level) const;
@@ -47,14 +52,17 @@ class Logger {
   void log(config::LogLevel level, std::string_view msg, std::initializer_list<LogField> fields = {});
   void access(const AccessLogEntry& entry);
 
-  // Where lines go; tests point this at a pipe or file. Default: 1 (stdout).
-  void set_fd(int fd) { fd_.store(fd); }
+  // Writes every queued line before it returns.
+  void flush();
 
  private:
-  void write_line(std::string& line);
+  class Queue;
+  Logger();
+  void write_line(std::string& line, bool droppable);
   std::atomic<int> level_{static_cast<int>(config::LogLevel::info)};
   std::atomic<bool> access_{true};
-  std::atomic<int> fd_{1};
+  std::atomic<int> fd_{1};  // stdout
+  std::unique_ptr<Queue> queue_;
 };
 
 inline void log_info(std::string_view msg, std::initializer_list<LogField> f = {}) {
@@ -69,8 +77,5 @@ inline void log_error(std::string_view msg, std::initializer_list<LogField> f = 
 inline void log_debug(std::string_view msg, std::initializer_list<LogField> f = {}) {
   Logger::instance().log(config::LogLevel::debug, msg, f);
 }
-
-// RFC 3339 UTC time with milliseconds, e.g. 2026-11-23T00:45:19.123Z.
-std::string format_time_utc(std::int64_t unix_ms);
 
 }  // namespace jwt_sidecar::proxy

@@ -151,16 +151,6 @@ void Metrics::config_reload(std::string_view result) {
   add(kReloads, labels);
 }
 
-std::uint64_t Metrics::counter_value(std::string_view family, std::string_view labels) const {
-  std::lock_guard lock(mu_);
-  const Counter& c = this->*member(family == "requests"     ? kRequests
-                                   : family == "rejections" ? kRejections
-                                   : family == "fetches"    ? kFetches
-                                                            : kReloads);
-  const auto it = c.find(labels);
-  return it == c.end() ? 0 : it->second.load(std::memory_order_relaxed);
-}
-
 void Metrics::render_counter(std::string& out, std::string_view name, std::string_view help,
                              const Counter& counter) {
   out += "# HELP ";
@@ -212,6 +202,8 @@ std::string Metrics::render(const std::vector<ProviderGauge>& providers) const {
   plain_counter("jwt_sidecar_token_cache_misses_total", "Verified-token cache misses.", cache_misses_.load());
   plain_counter("jwt_sidecar_tls_handshake_failures_total", "Client TLS handshakes that failed.",
                 tls_handshake_failures_.load());
+  plain_counter("jwt_sidecar_access_log_dropped_total",
+                "Access log lines dropped because stdout did not keep up.", access_log_dropped_.load());
   out += "# HELP jwt_sidecar_request_duration_seconds Time from request header to response end.\n"
          "# TYPE jwt_sidecar_request_duration_seconds histogram\n";
   request_duration_.render(out, "jwt_sidecar_request_duration_seconds");

@@ -39,6 +39,7 @@ class Metrics {
   void cache_hit() { cache_hits_.fetch_add(1, std::memory_order_relaxed); }
   void cache_miss() { cache_misses_.fetch_add(1, std::memory_order_relaxed); }
   void tls_handshake_failure() { tls_handshake_failures_.fetch_add(1, std::memory_order_relaxed); }
+  void access_log_dropped() { access_log_dropped_.fetch_add(1, std::memory_order_relaxed); }
   void connection_opened() { connections_.fetch_add(1, std::memory_order_relaxed); }
   void connection_closed() { connections_.fetch_sub(1, std::memory_order_relaxed); }
   std::int64_t connections_active() const { return connections_.load(std::memory_order_relaxed); }
@@ -51,8 +52,6 @@ class Metrics {
   };
   std::string render(const std::vector<ProviderGauge>& providers) const;
 
-  // For tests: the value of one labelled counter, or 0.
-  std::uint64_t counter_value(std::string_view family, std::string_view labels) const;
 
  private:
   Metrics() = default;  // one per process: workers cache pointers into its counters
@@ -70,6 +69,7 @@ class Metrics {
   Counter requests_, rejections_, fetches_, reloads_;
   Histogram request_duration_, upstream_duration_;
   std::atomic<std::uint64_t> cache_hits_{0}, cache_misses_{0}, tls_handshake_failures_{0};
+  std::atomic<std::uint64_t> access_log_dropped_{0};
   std::atomic<std::int64_t> connections_{0};
 };
 

@@ -30,13 +30,9 @@ std::shared_ptr<const Runtime> load_runtime(const std::string& path, std::ostrea
 
 }  // namespace
 
-int run_check_config_command(const std::vector<std::string>& args, CliStreams streams) {
-  if (args.size() != 1) {
-    streams.err << "usage: jwt-sidecar check-config FILE\n";
-    return kExitUsage;
-  }
+int run_check_config_command(const std::string& config_path, CliStreams streams) {
   std::vector<std::string> file_warnings;
-  const auto rt = load_runtime(args[0], streams.err, &file_warnings);
+  const auto rt = load_runtime(config_path, streams.err, &file_warnings);
   if (!rt) return kExitRejected;
   // Key files are part of the config for a user: report them too.
   const auto report = load_static_keys(*rt, /*log=*/false);
@@ -44,7 +40,7 @@ int run_check_config_command(const std::vector<std::string>& args, CliStreams st
   for (const auto& w : report.warnings) streams.err << "warning: " << w << "\n";
   for (const auto& e : report.errors) streams.err << e << "\n";
   if (!report.errors.empty()) return kExitRejected;
-  streams.out << args[0] << ": ok (" << rt->config.providers.size() << " providers, "
+  streams.out << config_path << ": ok (" << rt->config.providers.size() << " providers, "
               << rt->config.routes.size() << " routes)\n";
   return kExitOk;
 }

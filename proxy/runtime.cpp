@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cerrno>
 
 #include "proxy/tls.h"
@@ -37,6 +38,11 @@ std::string base_path(const config::Url& url) {
 
 }  // namespace
 
+std::uint64_t next_runtime_generation() {
+  static std::atomic<std::uint64_t> last{0};
+  return last.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
 std::shared_ptr<const Runtime> build_runtime(config::Config config,
                                              std::vector<config::ConfigError>& errors,
                                              std::vector<std::string>* warnings) {
@@ -62,7 +68,7 @@ std::shared_ptr<const Runtime> build_runtime(config::Config config,
       std::string error;
       const config::Mark* where = &url.mark;
       if (!report_missing(warnings, url.mark, {&tls.ca_file, &tls.cert_file, &tls.key_file})) {
-        target.tls = make_upstream_tls(tls, error, &where);
+        target.tls = make_client_tls(tls, error, &where);
         if (!target.tls) errors.push_back({*where, error});
       }
       target.server_name = tls.server_name.empty() ? url.host : tls.server_name;

@@ -2,6 +2,7 @@
 // A reload builds a new Runtime and swaps the pointer; requests in flight keep the old one.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,7 +13,13 @@
 
 namespace jwt_sidecar::proxy {
 
+// A number no earlier Runtime of this process had (1, 2, 3, ...).
+std::uint64_t next_runtime_generation();
+
 struct Runtime {
+  // Unique per Runtime for the life of the process (never reused, unlike an address): what a
+  // worker compares to know whether its token cache and pool were filled under this config.
+  std::uint64_t generation = next_runtime_generation();
   config::Config config;
   std::unique_ptr<policies::PolicyEngine> engine;
   std::vector<UpstreamTarget> upstreams;    // [0] is the top-level upstream

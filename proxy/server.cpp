@@ -136,7 +136,7 @@ struct Server::Impl {
       applied_tls = read_tls_files(*next->config.tls);
     }
     Logger::instance().configure(next->config.log_level, next->config.access_log);
-    state.runtime.store(next);
+    state.publish(next);
     Metrics::instance().config_reload("success");
     log_info("config reloaded", {{"trigger", trigger}, {"file", config_path},
                                  {"providers", next->config.providers.size()}, {"routes", next->config.routes.size()}});
@@ -230,7 +230,7 @@ Server::Server(std::shared_ptr<const Runtime> runtime) : impl_(std::make_unique<
   impl_->state.tls = runtime->config.tls.has_value();
   impl_->state.server_tls.store(runtime->server_tls);
   if (runtime->config.tls) impl_->applied_tls = read_tls_files(*runtime->config.tls);
-  impl_->state.runtime.store(std::move(runtime));
+  impl_->state.publish(std::move(runtime));
 }
 
 Server::~Server() {

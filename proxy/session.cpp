@@ -207,7 +207,7 @@ class RequestHandler {
     e.reason = out.reason;
     e.provider = d.provider ? std::string_view(d.provider->name()) : std::string_view{};
     const auto& sub = sc_.jws.claims().sub;
-    e.sub = d.authenticated && sub ? std::string_view(*sub) : std::string_view{};
+    e.sub = d.verified && sub ? std::string_view(*sub) : std::string_view{};
     e.status = out.status;
     e.duration_us = us;
     e.upstream_us = out.upstream_us;
@@ -251,7 +251,7 @@ awaitable<void> run_session(Worker& worker, tcp::socket socket) {
   const auto tls = worker.state.server_tls.load();
   auto stream = tls ? make_tls_server_stream(std::move(socket), tls) : make_tcp_stream(std::move(socket));
   if (tls) {
-    const auto timeout = worker.state.runtime.load()->config.limits.header_timeout;
+    const auto timeout = worker.current()->config.limits.header_timeout;
     if (const auto hec = co_await stream->handshake(deadline_in(timeout)); hec) {
       Metrics::instance().tls_handshake_failure();
       log_debug("TLS handshake failed", {{"client", client_ip}, {"error", hec.message()}});
@@ -275,8 +275,7 @@ awaitable<void> run_session(Worker& worker, std::unique_ptr<ByteStream> owned, s
   bool first = true;
   while (!worker.state.draining.load() || first) {
     // Each request runs under the config current when its header arrived, to its end.
-    auto rt = worker.state.runtime.load();
-    const auto limits = rt->config.limits;
+    const auto limits = worker.current()->config.limits;
     RequestHeaderParser parser;
     registered.idle = true;
     const auto read = co_await read_request_header(
@@ -285,8 +284,7 @@ awaitable<void> run_session(Worker& worker, std::unique_ptr<ByteStream> owned, s
          limits.header_timeout});
     registered.idle = false;
     first = false;
-    rt = worker.state.runtime.load();
-    worker.adopt(rt.get());
+    const std::shared_ptr<const Runtime> rt = worker.current();
     using Kind = HeaderReadResult::Kind;
     if (read.kind == Kind::closed) break;
     if (read.kind != Kind::ok) {

@@ -53,7 +53,7 @@ std::shared_ptr<SslContext> make_server_tls(const config::TlsFiles& files, std::
   return ctx;
 }
 
-std::shared_ptr<SslContext> make_upstream_tls(const config::ClientTls& tls, std::string& error,
+std::shared_ptr<SslContext> make_client_tls(const config::ClientTls& tls, std::string& error,
                                               const config::Mark** where) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
   harden(*ctx, false);
@@ -63,7 +63,7 @@ std::shared_ptr<SslContext> make_upstream_tls(const config::ClientTls& tls, std:
     ctx->load_verify_file(tls.ca_file, ec);
     if (ec) {
       error = describe("ca_file", tls.ca_file, ec);
-      *where = &tls.ca_mark;
+      if (where) *where = &tls.ca_mark;
       return nullptr;
     }
   }
@@ -71,14 +71,14 @@ std::shared_ptr<SslContext> make_upstream_tls(const config::ClientTls& tls, std:
     ctx->use_certificate_chain_file(tls.cert_file, ec);
     if (ec) {
       error = describe("cert_file", tls.cert_file, ec);
-      *where = &tls.cert_mark;
+      if (where) *where = &tls.cert_mark;
       return nullptr;
     }
     ctx->use_private_key_file(tls.key_file, ssl::context::pem, ec);
     if (ec || SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
       error = ec ? describe("key_file", tls.key_file, ec)
                  : "key_file " + tls.key_file + " does not match the certificate in " + tls.cert_file;
-      *where = &tls.key_mark;
+      if (where) *where = &tls.key_mark;
       return nullptr;
     }
   }

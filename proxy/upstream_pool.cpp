@@ -1,6 +1,7 @@
 #include "proxy/upstream_pool.h"
 
 #include "proxy/log.h"
+#include "proxy/resolve.h"
 
 namespace jwt_sidecar::proxy {
 
@@ -25,10 +26,9 @@ awaitable<std::unique_ptr<UpstreamConnection>> UpstreamPool::connect(
     const UpstreamTarget& target, std::chrono::milliseconds timeout, ConnectError& error) {
   const auto deadline = deadline_in(timeout);
   auto ex = co_await net::this_coro::executor;
-  tcp::resolver resolver(ex);
-  auto [rec, endpoints] = co_await resolver.async_resolve(target.host, target.port, use_tuple);
+  auto [rec, endpoints] = co_await resolve_until(target.host, target.port, deadline);
   if (rec) {
-    error = ConnectError::unreachable;
+    error = rec == beast::error::timeout ? ConnectError::timeout : ConnectError::unreachable;
     co_return nullptr;
   }
   beast::tcp_stream connecting(ex);
@@ -57,12 +57,6 @@ void UpstreamPool::release(const UpstreamTarget& target, std::unique_ptr<Upstrea
   auto& queue = idle_[target.key];
   if (queue.size() >= max_idle_) queue.pop_front();
   queue.push_back(std::move(conn));
-}
-
-std::size_t UpstreamPool::idle_count() const {
-  std::size_t n = 0;
-  for (const auto& [key, queue] : idle_) n += queue.size();
-  return n;
 }
 
 }  // namespace jwt_sidecar::proxy

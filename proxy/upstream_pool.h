@@ -48,7 +48,6 @@ class UpstreamPool {
   // Returns a connection whose last response was complete and keep-alive.
   void release(const UpstreamTarget& target, std::unique_ptr<UpstreamConnection> conn);
   void clear() { idle_.clear(); }
-  std::size_t idle_count() const;
 
  private:
   std::size_t max_idle_;

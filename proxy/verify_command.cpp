@@ -1,6 +1,5 @@
 #include "proxy/verify_command.h"
 
-#include <charconv>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -16,78 +15,24 @@ namespace {
 
 using policies::append_json_string;
 
-struct VerifyArgs {
-  std::string jwks_file;
-  std::string token;  // "-" means standard input
-  policies::VerifyOptions options;
-  std::optional<std::int64_t> now;
-};
-
-std::optional<std::int64_t> parse_seconds(const std::string& text, std::int64_t max) {
-  std::int64_t v = 0;
-  const auto* end = text.data() + text.size();
-  const auto [p, ec] = std::from_chars(text.data(), end, v);
-  if (ec != std::errc{} || p != end || v < 0 || v > max) return std::nullopt;
-  return v;
-}
-
-// Returns an error message, or "" when `out` is complete.
-std::string parse_args(const std::vector<std::string>& args, VerifyArgs& out) {
-  out.options.claims.clock_skew = 60;
-  std::optional<std::string> token;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string name = args[i], value;
-    bool has_value = false;
-    if (name.rfind("--", 0) == 0) {
-      if (const auto eq = name.find('='); eq != std::string::npos) {
-        value = name.substr(eq + 1);
-        name.resize(eq);
-        has_value = true;
-      }
-    } else {
-      if (token) return "more than one token given";
-      token = name;
-      continue;
+// The verification options the arguments ask for, or an error message.
+std::optional<policies::VerifyOptions> options_from(const VerifyArgs& a, std::string& error) {
+  policies::VerifyOptions o;
+  if (a.issuer) o.claims.issuer = *a.issuer;
+  o.claims.audiences = a.audiences;
+  if (a.algorithms) {
+    std::string bad;
+    const auto set = policies::parse_algorithm_list(*a.algorithms, &bad);
+    if (!set) {
+      error = "--algorithms: unsupported algorithm '" + bad + "'";
+      return std::nullopt;
     }
-    if (name == "--no-require-exp") {
-      out.options.claims.require_exp = false;
-      continue;
-    }
-    if (!has_value) {
-      if (i + 1 >= args.size()) return name + " needs a value";
-      value = args[++i];
-    }
-    if (name == "--jwks") {
-      out.jwks_file = value;
-    } else if (name == "--issuer") {
-      out.options.claims.issuer = value;
-    } else if (name == "--audience") {
-      out.options.claims.audiences.push_back(value);
-    } else if (name == "--algorithms") {
-      std::string bad;
-      const auto set = policies::parse_algorithm_list(value, &bad);
-      if (!set) return "--algorithms: unsupported algorithm '" + bad + "'";
-      out.options.algorithms = *set;
-    } else if (name == "--clock-skew") {
-      const auto s = parse_seconds(value, policies::kMaxPolicySeconds);
-      if (!s) return "--clock-skew must be whole seconds from 0 to 31622400";
-      out.options.claims.clock_skew = *s;
-    } else if (name == "--max-lifetime") {
-      const auto s = parse_seconds(value, policies::kMaxPolicySeconds);
-      if (!s || *s == 0) return "--max-lifetime must be whole seconds from 1 to 31622400";
-      out.options.claims.max_lifetime = *s;
-    } else if (name == "--now") {
-      const auto s = parse_seconds(value, static_cast<std::int64_t>(policies::kMaxNumericDate));
-      if (!s) return "--now must be a Unix time in whole seconds";
-      out.now = *s;
-    } else {
-      return "unknown option " + name;
-    }
+    o.algorithms = *set;
   }
-  if (out.jwks_file.empty()) return "--jwks FILE is required";
-  if (!token) return "no token given (pass it as an argument, or - to read standard input)";
-  out.token = *token;
-  return "";
+  o.claims.clock_skew = a.clock_skew;
+  if (a.max_lifetime) o.claims.max_lifetime = *a.max_lifetime;
+  o.claims.require_exp = !a.no_require_exp;
+  return o;
 }
 
 std::string trim(std::string s) {
@@ -149,9 +94,10 @@ bool header_was_accepted(policies::Status s) {
 
 }  // namespace
 
-int run_verify_command(const std::vector<std::string>& args, CliStreams streams) {
-  VerifyArgs parsed;
-  if (const auto error = parse_args(args, parsed); !error.empty()) {
+int run_verify_command(const VerifyArgs& parsed, CliStreams streams) {
+  std::string error;
+  const auto options = options_from(parsed, error);
+  if (!options) {
     streams.err << "jwt-sidecar verify: " << error << "\n";
     return kExitUsage;
   }
@@ -181,7 +127,7 @@ int run_verify_command(const std::vector<std::string>& args, CliStreams streams)
                               std::chrono::system_clock::now().time_since_epoch())
                               .count());
   policies::ParsedJws jws;
-  const auto status = policies::verify_jwt(token, *loaded.keys, parsed.options, now, jws);
+  const auto status = policies::verify_jwt(token, *loaded.keys, *options, now, jws);
   streams.out << verdict_json(status, jws, header_was_accepted(status));
   return status == policies::Status::ok ? kExitOk : kExitRejected;
 }

@@ -23,7 +23,15 @@ namespace jwt_sidecar::proxy {
 class JwksFetcher;
 
 struct ServerState {
+  // The config new requests run under. Publish with publish(): the generation is what
+  // workers poll, the shared_ptr what they load when it moved.
   std::atomic<std::shared_ptr<const Runtime>> runtime;
+  std::atomic<std::uint64_t> generation{0};
+  void publish(std::shared_ptr<const Runtime> next) {
+    const auto g = next->generation;
+    runtime.store(std::move(next));
+    generation.store(g, std::memory_order_release);
+  }
   JwksFetcher* fetcher = nullptr;  // null when no provider has a remote or file key source
   std::atomic<bool> draining{false};
   bool tls = false;  // the listener speaks TLS: X-Forwarded-Proto https
@@ -76,23 +84,36 @@ struct Worker {
   void return_relay_loan(RelayLoan loan) {
     if (loan.buffer && free_relay_loans.size() < 64) free_relay_loans.push_back(std::move(loan));
   }
-  // The Runtime this worker's cache and pool were filled under. Cache entries point into its
-  // providers and pooled connections were made with its upstream settings, so both are
-  // emptied when a reload brings a new one.
-  const Runtime* current_runtime = nullptr;
-  void adopt(const Runtime* rt) {
-    if (current_runtime == rt) return;
-    if (token_cache) token_cache->clear();
-    if (current_runtime) pool.clear();
-    current_runtime = rt;
+  // The Runtime this worker's requests start under. The worker holds a reference, so the
+  // Runtime lives at least until the worker's next request after a reload; requests in flight
+  // hold their own. Refreshed only when ServerState::generation moves: one relaxed atomic
+  // load per request instead of a locked atomic<shared_ptr> load.
+  const std::shared_ptr<const Runtime>& current() {
+    const auto published = state.generation.load(std::memory_order_acquire);
+    if (!runtime_ || runtime_->generation != published) {
+      runtime_ = state.runtime.load();
+      adopt(*runtime_);
+    }
+    return runtime_;
   }
 
+  // The cache for a request running under `rt`, or null. Entries point into the providers of
+  // the Runtime they were verified under, so the cache only ever holds one generation's; a
+  // request still running under an older Runtime after a reload does not use it.
   policies::TokenCache* cache_for(const Runtime& rt) {
     if (!token_cache || token_cache->capacity() == 0) return nullptr;
-    adopt(&rt);
-    return token_cache.get();
+    if (rt.generation > filled_under_) adopt(rt);
+    return rt.generation == filled_under_ ? token_cache.get() : nullptr;
   }
 
+  // Empties what belongs to an older Runtime: the token cache (entries point into its
+  // providers) and the pool (connections made with its upstream settings).
+  void adopt(const Runtime& rt) {
+    if (rt.generation <= filled_under_) return;
+    if (token_cache) token_cache->clear();
+    if (filled_under_ != 0) pool.clear();
+    filled_under_ = rt.generation;
+  }
 
   // Open client connections, for the drain: idle ones are closed at once, busy ones finish.
   struct Connection {
@@ -110,6 +131,10 @@ struct Worker {
       }
     }
   }
+
+ private:
+  std::shared_ptr<const Runtime> runtime_;
+  std::uint64_t filled_under_ = 0;  // generation of the Runtime the cache and pool hold
 };
 
 }  // namespace jwt_sidecar::proxy

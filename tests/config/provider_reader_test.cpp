@@ -275,6 +275,27 @@ providers:
          });
 }
 
+TEST_CASE("header names with '_' are refused: they would be dropped or read as '-'", "[config][providers]") {
+  const std::string rule =
+      " contains '_': request headers with '_' in their name are dropped before forwarding (WSGI, "
+      "CGI and PHP read it as '-'); use '-'";
+  CHECK(errors_of(R"(listen: 127.0.0.1:8080
+upstream: http://127.0.0.1:8081
+providers:
+  corp:
+    issuer: https://idp.example.test
+    jwks_file: /etc/jwks.json
+    token_from: [{header: X_Token}]
+    forward_claims: {sub: X_Forwarded_For, email: x_user_email}
+    forward_payload_header: x_jwt
+)") == Errors{
+             "7:27: header 'X_Token'" + rule,
+             "8:27: header 'X_Forwarded_For'" + rule,
+             "8:51: header 'x_user_email'" + rule,
+             "9:29: header 'x_jwt'" + rule,
+         });
+}
+
 TEST_CASE("an unknown provider key is an error with a suggestion", "[config][providers]") {
   CHECK(errors_of(R"(listen: 127.0.0.1:8080
 upstream: http://127.0.0.1:8081

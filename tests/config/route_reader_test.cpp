@@ -274,3 +274,20 @@ routes:
     match: {prefix: /}
 )") == Errors{"7:5: route 'default' needs a token but no providers are configured"});
 }
+
+TEST_CASE("claims with auth optional are refused: a request without a token would pass them",
+          "[config][routes]") {
+  CHECK(errors_of(R"(listen: 127.0.0.1:8080
+upstream: http://127.0.0.1:8081
+providers:
+  corp: {issuer: https://idp.example.test, jwks_file: /etc/jwks.json}
+routes:
+  - name: maybe
+    match: {prefix: /maybe}
+    auth: optional
+    claims: {scope: {all: [read]}}
+)") == Errors{
+             "9:5: route 'maybe' cannot have claims with auth optional: a request without a token "
+             "would pass them; use auth required",
+         });
+}

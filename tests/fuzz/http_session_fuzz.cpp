@@ -113,7 +113,7 @@ void one_input(const std::uint8_t* data, std::size_t size) {
   if (size < 2) return;
   const std::size_t chunk = 1 + data[0];
   proxy::ServerState state;
-  state.runtime.store(runtime());
+  state.publish(runtime());
   proxy::Worker worker(state);
   std::string written;
   auto stream = std::make_unique<MemoryStream>(

@@ -69,3 +69,59 @@ TEST_CASE("demo prints working tokens and curl lines, and stops on SIGINT", "[in
   REQUIRE(demo.wait_for_line("curl -i"));
   CHECK(demo.stop(SIGINT) == 0);
 }
+
+TEST_CASE("one parser: every bad argument is a usage error (exit 2), both option spellings work",
+          "[integration][cli]") {
+  const auto run = [](std::vector<std::string> args) {
+    Process p(binary_path(), args);
+    const int code = p.wait(std::chrono::seconds(20));
+    return std::make_pair(code, p.stderr_text());
+  };
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"demo", "--port", "x"},
+           {"demo", "--port=x"},
+           {"demo", "--port", "70000"},
+           {"demo", "--portt", "1"},
+           {"demo", "extra"},
+           {"check-config"},
+           {"check-config", "a.yaml", "b.yaml"},
+           {"verify", "--jwks", "k.json"},
+           {"verify", "--jwks=k.json", "--now", "soon", "t"},
+           {"verify", "--jwks", "k.json", "--clock-skew=-1", "t"},
+           {"--config"},
+           {"--config", "a.yaml", "check-config", "b.yaml"},
+           {"frobnicate"},
+           {}}) {
+    std::string joined;
+    for (const auto& a : args) joined += a + " ";
+    INFO(joined);
+    const auto [code, err] = run(args);
+    CHECK(code == 2);
+    CHECK_FALSE(err.empty());
+  }
+  const auto help = run({"--help"});
+  CHECK(help.first == 0);
+  const auto version = run({"--version"});
+  CHECK(version.first == 0);
+
+  TempDir dir;
+  const auto path = dir.write("ok.yaml", "listen: 127.0.0.1:0\nupstream: http://127.0.0.1:1\nroutes:\n"
+                                         "  - {name: all, match: {prefix: /}, auth: none}\n");
+  CHECK(run({"check-config", path}).first == 0);
+  // --config=FILE and --config FILE both start the proxy.
+  for (const auto& args : {std::vector<std::string>{"--config=" + path}, std::vector<std::string>{"--config", path}}) {
+    Process p(binary_path(), args);
+    REQUIRE(p.wait_for_line("\"listening\""));
+    CHECK(p.stop(SIGTERM) == 0);
+  }
+}
+
+TEST_CASE("demo --port=N serves on that port", "[integration][cli]") {
+  const auto port = free_port();
+  Process demo(binary_path(), {"demo", "--port=" + std::to_string(port)});
+  const auto proxy_line = demo.wait_for_line("  proxy:    http://127.0.0.1:");
+  REQUIRE(proxy_line);
+  CHECK(proxy_line->find("127.0.0.1:" + std::to_string(port)) != std::string::npos);
+  CHECK(http_request(port, "GET", "/public/hello")->status == 200);
+  CHECK(demo.stop(SIGINT) == 0);
+}

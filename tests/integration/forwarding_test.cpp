@@ -38,17 +38,25 @@ TEST_CASE("forward_token: false strips the token from header, cookie and query",
   }
 }
 
-TEST_CASE("claim headers: arrays comma-separated, objects as JSON, injection impossible", "[integration][forwarding]") {
+TEST_CASE("claim headers: strings as they are, arrays and objects as JSON, injection impossible", "[integration][forwarding]") {
   ProxyFixture f("", "    forward_payload_header: x-jwt-payload\n",
-                 "{roles: x-roles, org: x-org, sub: x-user-id, note: x-note, n: x-n}");
+                 "{roles: x-roles, org: x-org, sub: x-user-id, note: x-note, n: x-n, pad: x-pad, list: x-list, "
+                 "joined: x-joined, ok: x-ok}");
   const auto t = signed_claims(
-      R"("sub":"bob","scope":"orders:read","roles":["admin","ops"],"org":{"id":7,"name":"acme"},"note":"a\r\nX-Admin: true","n":42)");
+      R"("sub":"bob","scope":"orders:read","roles":["admin","ops"],"org":{"id":7,"name":"acme"},"note":"a\r\nX-Admin: true","n":42,)"
+      R"("pad":" admin ","list":["user","x,admin"],"joined":"user,x,admin","ok":true)");
   const auto r = http_request(f.port(), "GET", "/orders/1", {{"Authorization", bearer(t)}});
   REQUIRE(r);
   REQUIRE(r->status == 200);
   const auto seen = f.upstream.requests();
   REQUIRE(seen.size() == 1);
-  CHECK(seen[0].header("x-roles") == "admin,ops");
+  CHECK(seen[0].header("x-roles") == R"(["admin","ops"])");
+  // Nothing is altered on the way: a string the header cannot carry as it is (HTTP parsers
+  // strip its spaces) is left out, and an array cannot pass for a comma-joined string.
+  CHECK(seen[0].count("x-pad") == 0);
+  CHECK(seen[0].header("x-list") == R"(["user","x,admin"])");
+  CHECK(seen[0].header("x-joined") == "user,x,admin");
+  CHECK(seen[0].header("x-ok") == "true");
   CHECK(seen[0].header("x-org") == R"({"id":7,"name":"acme"})");
   CHECK(seen[0].header("x-user-id") == "bob");
   CHECK(seen[0].header("x-n") == "42");

@@ -164,4 +164,26 @@ TEST_CASE("drain: /readyz answers 503 draining while in-flight requests finish",
   CHECK(f.proxy.process().wait(std::chrono::seconds(20)) == 0);
 }
 
+TEST_CASE("reload: two reloads with an idle worker, then a cached token, round after round",
+          "[integration][reload]") {
+  // One worker, the token cache on: the Runtime of the second reload may be allocated where the
+  // first one was freed. The worker must still see a new config (a generation, not an address)
+  // and drop the entries that point into the freed one's providers.
+  ProxyFixture f;
+  const auto t = token();
+  REQUIRE(http_request(f.port(), "GET", "/orders/1", {{"Authorization", bearer(t)}})->status == 200);
+  for (int round = 0; round < 20; ++round) {
+    INFO(round);
+    for (int i = 0; i < 2; ++i) {
+      f.proxy.process().signal(SIGHUP);  // the same file: a new Runtime all the same
+      REQUIRE(f.proxy.process().wait_for_line("config reloaded"));
+    }
+    const auto r = http_request(f.port(), "GET", "/orders/1", {{"Authorization", bearer(t)}});
+    REQUIRE(r);
+    CHECK(r->status == 200);
+  }
+  CHECK(f.upstream.requests().back().header("x-user-id") == "alice");
+  CHECK(f.proxy.process().running());
+}
+
 }  // namespace jwt_sidecar::testing

@@ -23,7 +23,7 @@ providers:
     audiences: [api]
     jwks: {keys: [)" + jwk + R"(]}
     forward_claims: {sub: x-user-id, groups: x-groups}
-    forward_payload_header: X_JWT_Payload
+    forward_payload_header: X-JWT-Payload
   partner:
     issuer: https://partner.example
     jwks_file: /nonexistent/partner.json
@@ -158,8 +158,8 @@ TEST_CASE("engine: forwarded and protected headers", "[engine]") {
   e.engine->forwarded_headers(d, e.jws, out);
   REQUIRE(out.size() == 3);
   CHECK(out[0] == std::pair<std::string_view, std::string>{"x-user-id", "alice"});
-  CHECK(out[1] == std::pair<std::string_view, std::string>{"x-groups", "admin,dev"});
-  CHECK(out[2].first == "X_JWT_Payload");
+  CHECK(out[1] == std::pair<std::string_view, std::string>{"x-groups", R"(["admin","dev"])"});
+  CHECK(out[2].first == "X-JWT-Payload");
   out.clear();
   e.engine->forwarded_headers(e.decide("/open"), e.jws, out);
   CHECK(out.empty());

@@ -151,3 +151,21 @@ TEST_CASE("token cache: capacity 0 stores nothing", "[token_cache]") {
   CHECK(d.allowed());
   CHECK(cache.size() == 0);
 }
+
+TEST_CASE("token cache: storing a token that is already cached replaces its entry", "[token_cache]") {
+  // The replaced entry's node is unlinked before its key is read again (a use after free
+  // under ASan before the fix).
+  Fixture f;
+  const auto t = token("alice");
+  const auto& key = *f.engine->providers()[0]->keys().current();
+  ParsedJws jws;
+  REQUIRE(parse_jws(t, PayloadKind::jwt_claims, jws) == Status::ok);
+  for (int i = 0; i < 3; ++i) {
+    f.cache.insert(t, *f.engine->providers()[0], f.engine->providers()[0]->keys().current(), key.keys()[0], jws);
+  }
+  CHECK(f.cache.size() == 1);
+  const auto* e = f.cache.find(t);
+  REQUIRE(e);
+  CHECK(e->token == t);
+  CHECK(e->jws.claims().sub == "alice");
+}

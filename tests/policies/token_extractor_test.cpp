@@ -54,14 +54,22 @@ TEST_CASE("Authorization: Bearer is read case-insensitively", "[extract]") {
         Outcome{Status::ok, "abc+/~-._==", 0});
 }
 
-TEST_CASE("other schemes and empty credentials are no token", "[extract]") {
+TEST_CASE("other schemes are no token", "[extract]") {
   CHECK(extract({}) == kMissing);
   CHECK(extract({{"Authorization", "Basic YWxhZGRpbjpvcGVuc2VzYW1l"}}) == kMissing);
-  CHECK(extract({{"Authorization", "Bearer"}}) == kMissing);
-  CHECK(extract({{"Authorization", "Bearer   "}}) == kMissing);
-  CHECK(extract({{"Authorization", "Bearer" + kJwt}}) == kMissing);
+  CHECK(extract({{"Authorization", "Bearer" + kJwt}}) == kMissing);  // the scheme "Bearer<jwt>"
   CHECK(extract({{"Authorization", ""}}) == kMissing);
   CHECK(extract({{"X-Authorization", "Bearer " + kJwt}}) == kMissing);
+}
+
+TEST_CASE("a Bearer scheme is a credential to judge, whatever whitespace follows it", "[extract]") {
+  // Never "no token": on an optional route that would let a forged credential through.
+  CHECK(extract({{"Authorization", "Bearer\t" + kJwt}}) == Outcome{Status::ok, kJwt, 0});
+  CHECK(extract({{"Authorization", "bearer \t " + kJwt}}) == Outcome{Status::ok, kJwt, 0});
+  CHECK(extract({{"Authorization", "Bearer"}}).status == Status::malformed_token);
+  CHECK(extract({{"Authorization", "Bearer   "}}).status == Status::malformed_token);
+  CHECK(extract({{"Authorization", "Bearer\t"}}).status == Status::malformed_token);
+  CHECK(extract({{"Authorization", "Bearer\t" + kJwt + "\tx"}}).status == Status::malformed_token);
 }
 
 TEST_CASE("a Bearer credential that is not a b64token is malformed", "[extract]") {
