@@ -5,8 +5,9 @@
 #     documented in docs/status-codes.md (a row of its "Token reasons" table, or named in its
 #     "Answers the proxy writes" section), and every code in the first column of the "Token
 #     reasons" table exists in status.cpp;
-#  2. links: every relative markdown link in README.md and docs/*.md points at a file that
-#     exists and, when it names an anchor in a markdown file, at a heading that exists.
+#  2. links: every relative markdown link in README.md, docs/*.md, SECURITY.md and
+#     deploy/README.md points at a file that exists and, when it names an anchor in a markdown
+#     file, at a heading that exists.
 #
 # Usage: tests/docs/check_reasons.sh [REPOSITORY_ROOT]   (default: two levels above this script)
 # Exits 0 when everything holds, 1 naming each problem, 2 on a usage error.
@@ -116,9 +117,11 @@ def anchors(path):
 
 
 link_re = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+# README.md and docs/*.md, and the other pages that link into them.
 pages = ["README.md"] + sorted(
     os.path.join("docs", name) for name in os.listdir(os.path.join(root, "docs"))
     if name.endswith(".md"))
+pages += [p for p in ("SECURITY.md", "deploy/README.md") if os.path.exists(os.path.join(root, p))]
 for page in pages:
     page_path = os.path.join(root, page)
     in_fence = False
