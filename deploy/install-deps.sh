@@ -14,6 +14,9 @@ packages=(
   nginx haproxy wrk nodejs
   # tests/fuzz (the `fuzz` preset): libFuzzer and the sanitizer runtimes come with clang.
   clang-14 libclang-rt-14-dev
+  # tests/ops/run.sh: promtool checks and unit-tests deploy/prometheus/*.yml. Debian ships
+  # promtool only in the prometheus package; the tests never use the server it also installs.
+  prometheus
 )
 
 missing=()
