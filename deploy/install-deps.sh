@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates
-  libboost1.81-dev libssl-dev openssl libsimdjson-dev libyaml-cpp-dev catch2
+  libboost1.81-dev libssl-dev openssl libsimdjson-dev libyaml-cpp-dev catch2 libcli11-dev
   libbenchmark-dev curl python3
   # bench/e2e/run.sh (the end-to-end benchmark): the upstream, the peer, the load generator,
   # and node for signing the tokens. The benchmark runs its own nginx and HAProxy on free
