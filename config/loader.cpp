@@ -212,11 +212,4 @@ LoadResult load_config_file(const std::string& path) {
   return load_config(text, path);
 }
 
-const std::vector<std::string>& supported_algorithm_names() {
-  static const std::vector<std::string> kNames = {"HS256", "HS384", "HS512", "RS256", "RS384",
-                                                  "RS512", "PS256", "PS384", "PS512", "ES256",
-                                                  "ES384", "ES512", "EdDSA"};
-  return kNames;
-}
-
 }  // namespace jwt_sidecar::config

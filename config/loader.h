@@ -20,8 +20,5 @@ struct LoadResult {
 LoadResult load_config(std::string_view yaml_text, const std::string& file);
 LoadResult load_config_file(const std::string& path);
 
-// Names accepted in `algorithms` (RFC 7518 / RFC 8037 names). policies/ has a test that this
-// list and its own agree.
-const std::vector<std::string>& supported_algorithm_names();
 
 }  // namespace jwt_sidecar::config

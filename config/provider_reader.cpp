@@ -1,6 +1,10 @@
 // `providers`: who issues the tokens and where their keys come from.
 #include <algorithm>
 
+#include "common/algorithm_names.h"
+#include "common/limits.h"
+
+#include "common/ascii.h"
 #include "config/loader.h"
 #include "config/sections.h"
 #include "config/syntax.h"
@@ -10,8 +14,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Beyond a year, a "skew" is no longer clock drift but a way of accepting expired tokens.
-constexpr Duration kMaxClockSkew = 8760h;
+// Beyond common::kMaxPolicySeconds (a year), a "skew" is no longer clock drift but a way of
+// accepting expired tokens, and a "lifetime" no limit at all.
+constexpr Duration kMaxPolicyDuration = std::chrono::seconds(common::kMaxPolicySeconds);
 
 const std::vector<std::string_view> kProviderKeys = {
     "issuer",        "audiences",        "jwks_uri",
@@ -41,12 +46,12 @@ void read_algorithms(YamlReader& reader, const Entry& entry, Provider& provider)
                        "'algorithms' must not be empty (omit it to allow every "
                        "asymmetric algorithm)");
   }
-  const auto& names = supported_algorithm_names();
+  const auto& names = common::kAlgorithmNames;
   const std::vector<std::string_view> candidates(names.begin(), names.end());
   for (const auto& element : *elements) {
     const auto name = reader.text(element);
     if (!name) continue;
-    if (to_lower(*name) == "none") {
+    if (common::ascii_lowered(*name) == "none") {
       reader.value_error(
           element, "algorithm " + quote(*name) + " is never allowed: it accepts unsigned tokens");
     } else if (std::find(names.begin(), names.end(), *name) == names.end()) {
@@ -136,8 +141,8 @@ void read_refresh(YamlReader& reader, const Mapping& map, Provider& provider) {
 void read_token_rules(YamlReader& reader, const Mapping& map, Provider& provider) {
   if (const auto* entry = map.find("clock_skew")) {
     const auto skew = reader.duration(*entry);
-    if (skew && *skew > kMaxClockSkew) {
-      reader.value_error(*entry, "'clock_skew' must be at most 8760h (a year)");
+    if (skew && *skew > kMaxPolicyDuration) {
+      reader.value_error(*entry, "'clock_skew' must be at most " + format_duration(kMaxPolicyDuration) + " (a year)");
     } else {
       assign(provider.clock_skew, skew);
     }
@@ -146,6 +151,8 @@ void read_token_rules(YamlReader& reader, const Mapping& map, Provider& provider
     const auto lifetime = reader.duration(*entry);
     if (lifetime && lifetime->count() == 0) {
       reader.value_error(*entry, "'max_lifetime' must be greater than 0");
+    } else if (lifetime && *lifetime > kMaxPolicyDuration) {
+      reader.value_error(*entry, "'max_lifetime' must be at most " + format_duration(kMaxPolicyDuration) + " (a year)");
     } else {
       assign(provider.max_lifetime, lifetime);
     }
@@ -192,6 +199,15 @@ void read_providers(YamlReader& reader, const Entry& entry, std::vector<Provider
     Entry labelled = provider_entry;
     labelled.label = "provider " + quote(provider_entry.key.Scalar());
     read_provider(reader, labelled, provider);
+    // Tokens are matched to providers by "iss": two providers with one issuer would make the
+    // choice depend on the order of the file.
+    for (const auto& other : out) {
+      if (!provider.issuer.empty() && other.issuer == provider.issuer) {
+        reader.error(provider_entry.key, "provider " + quote(provider.name) + ": issuer " + quote(provider.issuer) +
+                                             " is already used by provider " + quote(other.name) +
+                                             "; tokens are matched to providers by issuer, so each needs its own");
+      }
+    }
     out.push_back(std::move(provider));
   }
 }

@@ -1,6 +1,7 @@
 // The token side of a provider: where tokens are found and which claims are forwarded.
 #include <algorithm>
 
+#include "common/ascii.h"
 #include "config/sections.h"
 #include "config/syntax.h"
 
@@ -53,9 +54,9 @@ std::optional<TokenSource> read_token_source(YamlReader& reader, const Entry& el
 }
 
 const std::string* claim_in_header(const Provider& provider, std::string_view header) {
-  const auto lower = to_lower(header);
+  const auto lower = common::ascii_lowered(header);
   for (const auto& [claim, name] : provider.forward_claims) {
-    if (to_lower(name) == lower) return &claim;
+    if (common::ascii_lowered(name) == lower) return &claim;
   }
   return nullptr;
 }

@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <map>
 
+#include <cmath>
+
 #include "config/sections.h"
 #include "config/syntax.h"
 #include "config/yaml_json.h"
@@ -99,6 +101,18 @@ void read_match(YamlReader& reader, const Entry& entry, const RouteContext& cont
 
 bool is_single_value(const YAML::Node& node) { return node.IsScalar() || node.IsNull(); }
 
+// A claim value, or nullopt (reported): a number must be a finite double, since an infinity
+// ("1e400") could never equal a claim and would make the requirement fail for every token.
+std::optional<Scalar> read_claim_value(YamlReader& reader, const Entry& entry) {
+  auto scalar = to_scalar(entry.value);
+  if (scalar.kind == Scalar::Kind::number && !std::isfinite(scalar.number)) {
+    reader.value_error(entry, entry.label + " " + quote(entry.value.Scalar()) +
+                                  " is outside the range of a number a token can carry");
+    return std::nullopt;
+  }
+  return scalar;
+}
+
 bool read_claim_values(YamlReader& reader, const Entry& op, ClaimRequirement& requirement) {
   const auto elements = reader.sequence(op);
   if (!elements) return false;
@@ -111,7 +125,9 @@ bool read_claim_values(YamlReader& reader, const Entry& op, ClaimRequirement& re
       reader.value_error(element, element.label + " must be a string, number, true, false or null");
       return false;
     }
-    requirement.values.push_back(to_scalar(element.value));
+    auto value = read_claim_value(reader, element);
+    if (!value) return false;
+    requirement.values.push_back(std::move(*value));
   }
   requirement.op = op.key.Scalar() == "any" ? ClaimRequirement::Op::any : ClaimRequirement::Op::all;
   return true;
@@ -147,7 +163,9 @@ std::optional<ClaimRequirement> read_claim(YamlReader& reader, const Entry& clai
       return std::nullopt;
     }
     requirement.op = ClaimRequirement::Op::equals;
-    requirement.values.push_back(to_scalar(op.value));
+    auto value = read_claim_value(reader, op);
+    if (!value) return std::nullopt;
+    requirement.values.push_back(std::move(*value));
   } else if (!read_claim_values(reader, op, requirement)) {
     return std::nullopt;
   }

@@ -1,3 +1,7 @@
+#include "common/ascii.h"
+#include "common/base64url.h"
+#include "common/host.h"
+#include "common/path.h"
 #include "config/syntax.h"
 
 #include <algorithm>
@@ -8,67 +12,9 @@
 namespace jwt_sidecar::config::detail {
 namespace {
 
-bool is_alnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-bool is_hex_digit(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-struct HostPort {
-  std::string_view host;
-  std::optional<std::string_view> port;
-};
-
-std::string split_host_port(std::string_view text, HostPort& out) {
-  if (text.starts_with('[')) {
-    const auto close = text.find(']');
-    if (close == std::string_view::npos) return "has an IPv6 address without its closing ']'";
-    out.host = text.substr(0, close + 1);
-    const auto rest = text.substr(close + 1);
-    if (rest.empty()) return "";
-    if (rest.front() != ':') return "has text after the IPv6 address";
-    out.port = rest.substr(1);
-    return "";
-  }
-  const auto colon = text.rfind(':');
-  if (colon == std::string_view::npos) {
-    out.host = text;
-    return "";
-  }
-  if (text.substr(0, colon).find(':') != std::string_view::npos) {
-    return "has an IPv6 address without brackets (write it as [::1]:8080)";
-  }
-  out.host = text.substr(0, colon);
-  out.port = text.substr(colon + 1);
-  return "";
-}
-
-// A DNS name or IPv4 literal (dot-separated labels of letters, digits, '-' and '_'), or an IPv6
-// literal in brackets. Deliberately loose on IPv6: the resolver is the final judge.
-bool is_valid_host(std::string_view host) {
-  if (host.empty() || host.size() > 255) return false;
-  if (host.front() == '[') {
-    if (host.size() < 4 || host.back() != ']') return false;
-    const auto inner = host.substr(1, host.size() - 2);
-    return inner.find(':') != std::string_view::npos &&
-           std::all_of(inner.begin(), inner.end(),
-                       [](char c) { return is_hex_digit(c) || c == ':' || c == '.'; });
-  }
-  std::size_t label = 0;
-  for (const char c : host) {
-    if (c == '.') {
-      if (label == 0) return false;
-      label = 0;
-    } else if (is_alnum(c) || c == '-' || c == '_') {
-      if (++label > 63) return false;
-    } else {
-      return false;
-    }
-  }
-  return label != 0;
-}
+using common::HostPort;
+using common::is_alnum;
+using common::split_host_port;
 
 std::optional<std::uint16_t> parse_port(std::string_view text, unsigned min_port) {
   unsigned value = 0;
@@ -92,20 +38,12 @@ std::string bad_port_phrase(std::string_view port, unsigned min_port) {
 
 }  // namespace
 
-std::string to_lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 std::string parse_address(std::string_view text, bool allow_port_zero, Address& out) {
   HostPort parts;
   if (auto problem = split_host_port(text, parts); !problem.empty()) return problem;
   if (!parts.port) return "must be host:port, such as 0.0.0.0:8080 or [::1]:8080";
   if (parts.host.empty()) return "has no host (0.0.0.0:PORT listens on every interface)";
-  if (!is_valid_host(parts.host)) return "has an invalid host '" + std::string(parts.host) + "'";
+  if (!common::is_config_host(parts.host)) return "has an invalid host '" + std::string(parts.host) + "'";
   const unsigned min_port = allow_port_zero ? 0 : 1;
   const auto port = parse_port(*parts.port, min_port);
   if (!port) return bad_port_phrase(*parts.port, min_port);
@@ -116,7 +54,7 @@ std::string parse_address(std::string_view text, bool allow_port_zero, Address& 
 
 std::string parse_url(std::string_view text, Url& out) {
   const auto separator = text.find("://");
-  const auto scheme = to_lower(text.substr(0, std::min(separator, text.size())));
+  const auto scheme = common::ascii_lowered(text.substr(0, std::min(separator, text.size())));
   if (separator == std::string_view::npos || (scheme != "http" && scheme != "https")) {
     return "must be an http:// or https:// URL";
   }
@@ -133,7 +71,7 @@ std::string parse_url(std::string_view text, Url& out) {
   HostPort parts;
   if (auto problem = split_host_port(authority, parts); !problem.empty()) return problem;
   if (parts.host.empty()) return "has no host";
-  if (!is_valid_host(parts.host)) return "has an invalid host '" + std::string(parts.host) + "'";
+  if (!common::is_config_host(parts.host)) return "has an invalid host '" + std::string(parts.host) + "'";
   std::optional<std::uint16_t> port = scheme == "https" ? 443 : 80;
   if (parts.port) port = parse_port(*parts.port, 1);
   if (!port) return bad_port_phrase(*parts.port, 1);
@@ -177,9 +115,9 @@ std::string parse_size(std::string_view text, std::size_t& out) {
 std::string parse_route_host(std::string_view text, std::string& out) {
   HostPort parts;
   if (auto problem = split_host_port(text, parts); !problem.empty()) return problem;
-  if (!is_valid_host(parts.host)) return "must be a host name, such as api.example.test";
+  if (!common::is_config_host(parts.host)) return "must be a host name, such as api.example.test";
   if (parts.port && !parse_port(*parts.port, 1)) return bad_port_phrase(*parts.port, 1);
-  out = to_lower(parts.host);
+  out = common::ascii_lowered(parts.host);
   return "";
 }
 
@@ -188,21 +126,15 @@ std::string check_route_path(std::string_view text) {
   if (text.find_first_of("?#") != std::string_view::npos) {
     return "must not contain a query or fragment";
   }
-  if (std::any_of(text.begin(), text.end(), [](char c) {
-        return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '\\';
-      })) {
-    return "must not contain spaces, control characters or backslashes";
+  // Requests are matched after normalisation (common/path.h), so a path that normalisation
+  // would change could never match.
+  common::NormalizedTarget normalized;
+  if (const auto error = common::normalize_target(text, normalized); error != common::TargetError::none) {
+    return "is not a valid path (" + std::string(common::reason(error)) + ")";
   }
-  std::size_t start = 1;
-  while (start <= text.size()) {
-    const auto end = std::min(text.find('/', start), text.size());
-    const auto segment = text.substr(start, end - start);
-    const bool last = end == text.size();
-    if (segment == "." || segment == ".." || (segment.empty() && !last)) {
-      return "must be normalised (no '//', '.' or '..' segments): requests are matched after "
-             "normalisation";
-    }
-    start = end + 1;
+  if (normalized.match_path != text) {
+    return "would never match: requests are matched after normalisation, so write it as '" +
+           normalized.match_path + "'";
   }
   return "";
 }
@@ -227,7 +159,7 @@ bool is_framing_or_hop_header(std::string_view name) {
                                                               "proxy-authorization",
                                                               "proxy-authenticate",
                                                               "expect"};
-  const auto lower = to_lower(name);
+  const auto lower = common::ascii_lowered(name);
   return std::find(kNames.begin(), kNames.end(), lower) != kNames.end();
 }
 
@@ -235,29 +167,15 @@ bool is_reserved_header(std::string_view name) {
   static constexpr std::array<std::string_view, 9> kNames = {
       "authorization",     "cookie",           "set-cookie",   "forwarded",       "x-forwarded-for",
       "x-forwarded-proto", "x-forwarded-host", "content-type", "content-encoding"};
-  const auto lower = to_lower(name);
+  const auto lower = common::ascii_lowered(name);
   return is_framing_or_hop_header(lower) ||
          std::find(kNames.begin(), kNames.end(), lower) != kNames.end();
 }
 
 std::optional<std::size_t> base64url_decoded_size(std::string_view text) {
-  auto value_of = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '-') return 62;
-    if (c == '_') return 63;
-    return -1;
-  };
-  if (std::any_of(text.begin(), text.end(), [&](char c) { return value_of(c) < 0; })) {
-    return std::nullopt;
-  }
-  const std::size_t remainder = text.size() % 4;
-  if (remainder == 1) return std::nullopt;
-  // Non-zero unused bits in the last character mean several texts decode to one secret.
-  if (remainder == 2 && (value_of(text.back()) & 0x0f) != 0) return std::nullopt;
-  if (remainder == 3 && (value_of(text.back()) & 0x03) != 0) return std::nullopt;
-  return text.size() / 4 * 3 + (remainder == 0 ? 0 : remainder - 1);
+  std::string decoded;
+  if (!common::base64url_decode(text, decoded)) return std::nullopt;
+  return decoded.size();
 }
 
 std::string format_duration(Duration d) {

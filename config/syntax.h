@@ -48,6 +48,5 @@ std::optional<std::size_t> base64url_decoded_size(std::string_view text);
 // Renders a duration as the config would write it: "500ms", "30s", "10m", "24h".
 std::string format_duration(Duration d);
 
-std::string to_lower(std::string_view text);
 
 }  // namespace jwt_sidecar::config::detail

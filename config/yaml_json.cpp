@@ -1,5 +1,7 @@
 #include "config/yaml_json.h"
 
+#include "common/json_text.h"
+
 #include <charconv>
 #include <cmath>
 
@@ -10,25 +12,6 @@ namespace {
 
 constexpr int kMaxDepth = 32;
 constexpr std::size_t kMaxJsonBytes = 1 << 20;
-
-void append_json_string(std::string_view text, std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (byte < 0x20) {
-      out += "\\u00";
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0x0f];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-}
 
 void append_scalar(const YAML::Node& node, std::string& out) {
   switch (scalar_type(node)) {
@@ -42,7 +25,7 @@ void append_scalar(const YAML::Node& node, std::string& out) {
       out += node.Scalar();
       break;
     case ScalarType::string:
-      append_json_string(node.Scalar(), out);
+      common::append_json_string(out, node.Scalar());
       break;
   }
 }
@@ -57,7 +40,7 @@ std::string append(const YAML::Node& node, int depth, std::string& out) {
       if (!it->first.IsScalar()) return "has a key that is not plain text";
       if (!first) out += ',';
       first = false;
-      append_json_string(it->first.Scalar(), out);
+      common::append_json_string(out, it->first.Scalar());
       out += ':';
       if (auto problem = append(it->second, depth + 1, out); !problem.empty()) return problem;
     }

@@ -1,3 +1,4 @@
+#include "common/ascii.h"
 #include "config/yaml_reader.h"
 
 #include <algorithm>
@@ -89,13 +90,13 @@ std::string quote(std::string_view name) { return "'" + std::string(name) + "'";
 
 std::optional<std::string_view> closest_match(std::string_view word,
                                               const std::vector<std::string_view>& candidates) {
-  const auto lower = to_lower(word);
+  const auto lower = common::ascii_lowered(word);
   // Short words need a closer match, or every two-letter typo would suggest something.
   const std::size_t limit = word.size() <= 4 ? 1 : 2;
   std::optional<std::string_view> best;
   std::size_t best_distance = limit + 1;
   for (const auto candidate : candidates) {
-    const auto other = to_lower(candidate);
+    const auto other = common::ascii_lowered(candidate);
     auto distance = edit_distance(lower, other);
     // "warning" for "warn", "header" for "headers": a whole word plus a suffix.
     const auto shorter = std::min(lower.size(), other.size());

@@ -2,38 +2,41 @@
 
 #include <array>
 
-#include "policies/ascii.h"
+#include "common/algorithm_names.h"
+#include "common/ascii.h"
 
 namespace jwt_sidecar::policies {
+
+using common::trim_ascii;
 namespace {
 
+// Family and digest length per Algorithm, in enum order; the names are common::kAlgorithmNames
+// (config/ checks `algorithms:` against the same list).
 struct AlgInfo {
-  std::string_view name;
   AlgorithmFamily family;
   std::size_t digest_bytes;
 };
 
 constexpr std::array<AlgInfo, kAlgorithmCount> kAlgs{{
-    {"HS256", AlgorithmFamily::hmac, 32},      {"HS384", AlgorithmFamily::hmac, 48},
-    {"HS512", AlgorithmFamily::hmac, 64},      {"RS256", AlgorithmFamily::rsa_pkcs1, 32},
-    {"RS384", AlgorithmFamily::rsa_pkcs1, 48}, {"RS512", AlgorithmFamily::rsa_pkcs1, 64},
-    {"PS256", AlgorithmFamily::rsa_pss, 32},   {"PS384", AlgorithmFamily::rsa_pss, 48},
-    {"PS512", AlgorithmFamily::rsa_pss, 64},   {"ES256", AlgorithmFamily::ecdsa, 32},
-    {"ES384", AlgorithmFamily::ecdsa, 48},     {"ES512", AlgorithmFamily::ecdsa, 64},
-    {"EdDSA", AlgorithmFamily::eddsa, 0},
+    {AlgorithmFamily::hmac, 32},      {AlgorithmFamily::hmac, 48},      {AlgorithmFamily::hmac, 64},
+    {AlgorithmFamily::rsa_pkcs1, 32}, {AlgorithmFamily::rsa_pkcs1, 48}, {AlgorithmFamily::rsa_pkcs1, 64},
+    {AlgorithmFamily::rsa_pss, 32},   {AlgorithmFamily::rsa_pss, 48},   {AlgorithmFamily::rsa_pss, 64},
+    {AlgorithmFamily::ecdsa, 32},     {AlgorithmFamily::ecdsa, 48},     {AlgorithmFamily::ecdsa, 64},
+    {AlgorithmFamily::eddsa, 0},
 }};
+static_assert(common::kAlgorithmNames.size() == kAlgorithmCount);
 
 }  // namespace
 
 std::optional<Algorithm> algorithm_from_name(std::string_view name) noexcept {
-  for (std::size_t i = 0; i < kAlgs.size(); ++i) {
-    if (kAlgs[i].name == name) return static_cast<Algorithm>(i);
+  for (std::size_t i = 0; i < common::kAlgorithmNames.size(); ++i) {
+    if (common::kAlgorithmNames[i] == name) return static_cast<Algorithm>(i);
   }
   return std::nullopt;
 }
 
 std::string_view algorithm_name(Algorithm alg) noexcept {
-  return kAlgs[static_cast<std::size_t>(alg)].name;
+  return common::kAlgorithmNames[static_cast<std::size_t>(alg)];
 }
 
 AlgorithmFamily algorithm_family(Algorithm alg) noexcept {
@@ -49,7 +52,7 @@ std::string AlgorithmSet::to_string() const {
   for (std::size_t i = 0; i < kAlgorithmCount; ++i) {
     if (contains(static_cast<Algorithm>(i))) {
       if (!out.empty()) out += ',';
-      out += kAlgs[i].name;
+      out += common::kAlgorithmNames[i];
     }
   }
   return out;

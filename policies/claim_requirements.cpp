@@ -143,46 +143,13 @@ std::vector<std::string> split_dotted(std::string_view name) {
   }
 }
 
-// The problem with one requirement, or empty.
-std::string requirement_problem(const config::ClaimRequirement& r) {
-  if (r.claim.empty()) return "a claim requirement needs a claim name";
-  switch (r.op) {
-    case Op::equals:
-      if (r.values.size() != 1) return "claim \"" + r.claim + "\": equals takes exactly one value";
-      break;
-    case Op::any:
-    case Op::all:
-      if (r.values.empty()) return "claim \"" + r.claim + "\": any/all need at least one value";
-      break;
-    case Op::present:
-      if (!r.values.empty()) return "claim \"" + r.claim + "\": present takes no values";
-      break;
-  }
-  for (const auto& v : r.values) {
-    if (v.kind == Kind::number && !std::isfinite(v.number)) {
-      return "claim \"" + r.claim + "\": numbers must be finite";
-    }
-  }
-  return {};
-}
-
 }  // namespace
 
-std::optional<ClaimRequirements> ClaimRequirements::compile(
-    const std::vector<config::ClaimRequirement>& requirements,
-    std::vector<config::ConfigError>& errors) {
+ClaimRequirements ClaimRequirements::compile(const std::vector<config::ClaimRequirement>& requirements) {
   ClaimRequirements out;
-  bool ok = true;
   for (const auto& r : requirements) {
-    auto problem = requirement_problem(r);
-    if (!problem.empty()) {
-      errors.push_back({r.mark, std::move(problem)});
-      ok = false;
-      continue;
-    }
     out.requirements_.push_back({r.claim, split_dotted(r.claim), r.op, r.values, r.present});
   }
-  if (!ok) return std::nullopt;
   return out;
 }
 

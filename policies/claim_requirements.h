@@ -29,11 +29,9 @@ struct ClaimCheck {
 
 class ClaimRequirements {
  public:
-  // Checks each requirement (a claim name, one value for equals, at least one for any/all,
-  // none for present); every problem goes to `errors` with its Mark, and nullopt is returned.
-  static std::optional<ClaimRequirements> compile(
-      const std::vector<config::ClaimRequirement>& requirements,
-      std::vector<config::ConfigError>& errors);
+  // Compiles requirements that config/ validated (a claim name, one value for equals, at
+  // least one for any/all, none for present, finite numbers).
+  static ClaimRequirements compile(const std::vector<config::ClaimRequirement>& requirements);
 
   bool empty() const noexcept { return requirements_.empty(); }
   std::size_t size() const noexcept { return requirements_.size(); }

@@ -7,15 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "common/limits.h"
 #include "policies/status.h"
 
 namespace jwt_sidecar::policies {
 
-// Latest NumericDate we accept: 9999-12-31T23:59:59Z. Anything larger is hostile or a bug,
-// and the bound keeps every comparison below far from overflow.
-inline constexpr double kMaxNumericDate = 253402300799.0;
-// Largest clock skew or lifetime a policy may use (one year); configs are checked against it.
-inline constexpr std::int64_t kMaxPolicySeconds = 366LL * 24 * 3600;
+// Both limits are defined once, in common/limits.h (config/ checks against the same ones).
+using common::kMaxNumericDate;
+using common::kMaxPolicySeconds;
 
 struct Claims {
   std::optional<std::string> iss;

@@ -7,6 +7,7 @@
 
 #include "config/config.h"
 #include "policies/status.h"
+#include "policies/token_extractor.h"
 
 namespace jwt_sidecar::policies {
 
@@ -26,7 +27,8 @@ struct Decision {
   const Provider* provider = nullptr;  // the provider whose key verified the token
   bool authenticated = false;          // a token verified (and claims held)
   bool verified = false;               // a token verified, whether or not route claims held
-  const config::TokenSource* token_source = nullptr;  // where the token was found
+  TokenLocation token_location;        // where the token was found (and how to remove it)
+  bool strip_token = false;            // forward_token: false - forward without it
   enum class Cache : std::uint8_t { none, hit, miss };
   Cache cache = Cache::none;            // none: no cache, or no token got that far
 

@@ -1,5 +1,5 @@
 #include "policies/json_internal.h"
-#include "policies/json_text.h"
+#include "policies/json_print.h"
 
 #include <algorithm>
 #include <new>
@@ -18,9 +18,33 @@ simdjson::dom::parser& thread_parser() {
   return parser;
 }
 
+namespace {
+LastParse& mutable_last_parse() {
+  thread_local LastParse last;
+  return last;
+}
+}  // namespace
+
+const LastParse& thread_last_parse() { return mutable_last_parse(); }
+
 simdjson::simdjson_result<simdjson::dom::element> parse_padded(simdjson::dom::parser& parser,
                                                                std::string_view padded) {
-  return parser.parse(padded.data(), padded.size(), /*realloc_if_needed=*/false);
+  auto result = parser.parse(padded.data(), padded.size(), /*realloc_if_needed=*/false);
+  if (&parser == &thread_parser()) {
+    auto& last = mutable_last_parse();
+    ++last.number;
+    last.root = result.error() ? simdjson::dom::element() : result.value_unsafe();
+  }
+  return result;
+}
+
+bool payload_root(const ParsedJws& jws, simdjson::dom::element& root) {
+  const auto& last = thread_last_parse();
+  if (jws.payload_parsed_as(&last, last.number)) {
+    root = last.root;
+    return true;
+  }
+  return parse_padded(thread_parser(), jws.payload()).get(root) == simdjson::SUCCESS;
 }
 
 namespace {

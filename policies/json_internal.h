@@ -4,6 +4,9 @@
 
 #include <simdjson.h>
 
+#include "policies/jws.h"
+
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -18,6 +21,20 @@ simdjson::dom::parser& thread_parser();
 // Parses text that already has SIMDJSON_PADDING readable bytes after it.
 simdjson::simdjson_result<simdjson::dom::element> parse_padded(simdjson::dom::parser& parser,
                                                                std::string_view padded);
+
+// What the thread parser holds: the root of its last document and the number of that parse.
+// A ParsedJws remembers the number of its payload's parse, so that a request's payload is
+// parsed once however many steps read it (registered claims, route claims, claim headers).
+struct LastParse {
+  std::uint64_t number = 0;
+  simdjson::dom::element root;
+};
+const LastParse& thread_last_parse();
+
+// The root of `jws`'s payload: the thread parser's document when that is still the one
+// parse_jws() made for it on this thread, else a fresh parse (a cached token). The payload was
+// checked (an object, no repeated member names) when the token was first verified.
+bool payload_root(const ParsedJws& jws, simdjson::dom::element& root);
 
 // True when some object anywhere in `value` repeats a member name (after unescaping, so
 // "alg" and "\u0061lg" are the same name). simdjson keeps duplicates; RFC 7515 section 4

@@ -10,11 +10,14 @@
 #include <array>
 #include <unordered_set>
 
-#include "policies/base64url.h"
+#include "common/base64url.h"
 #include "policies/json_internal.h"
-#include "policies/json_text.h"
+#include "common/json_text.h"
 
 namespace jwt_sidecar::policies {
+
+using common::json_string;
+using common::base64url_decode;
 
 namespace dom = simdjson::dom;
 

@@ -1,10 +1,13 @@
 #include "policies/jws.h"
 
-#include "policies/ascii.h"
-#include "policies/base64url.h"
+#include "common/ascii.h"
+#include "common/base64url.h"
 #include "policies/json_internal.h"
 
 namespace jwt_sidecar::policies {
+
+using common::base64url_decode;
+using common::equals_ignore_case;
 namespace {
 
 namespace dom = simdjson::dom;
@@ -154,6 +157,7 @@ void ParsedJws::copy_verified_from(const ParsedJws& other) {
   has_kid_ = other.has_kid_;
   kid_.assign(other.kid_);
   claims_ = other.claims_;
+  payload_parser_state_ = nullptr;  // the document of this payload is not the thread parser's
 }
 
 Status parse_jws(std::string_view token, PayloadKind kind, ParsedJws& out) {
@@ -163,6 +167,7 @@ Status parse_jws(std::string_view token, PayloadKind kind, ParsedJws& out) {
   out.header_size_ = out.payload_size_ = 0;
   out.has_kid_ = false;
   out.kid_.clear();
+  out.payload_parser_state_ = nullptr;
 
   const auto dot1 = token.find('.');
   if (dot1 == std::string_view::npos) return Status::malformed_token;
@@ -205,6 +210,8 @@ Status parse_jws(std::string_view token, PayloadKind kind, ParsedJws& out) {
                      Status::payload_duplicate_member);
     if (s != Status::ok) return s;
     extract_claims(payload, out.claims_);
+    const auto& last = json::thread_last_parse();
+    out.note_payload_parse(&last, last.number);
   }
   out.signing_input_ = token.substr(0, dot2);
   return Status::ok;

@@ -2,6 +2,7 @@
 // checks. No keys and no crypto here; see verify.h for the whole verification.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,16 @@ class ParsedJws {
   // The signing input and signature are left empty: they belong to the original token text.
   void copy_verified_from(const ParsedJws& other);
 
+  // Which parse of which thread's parser produced the payload document (json::payload_root):
+  // opaque identity, compared, never dereferenced.
+  void note_payload_parse(const void* parser_state, std::uint64_t number) {
+    payload_parser_state_ = parser_state;
+    payload_parse_number_ = number;
+  }
+  bool payload_parsed_as(const void* parser_state, std::uint64_t number) const {
+    return payload_parser_state_ != nullptr && payload_parser_state_ == parser_state && payload_parse_number_ == number;
+  }
+
  private:
   friend Status parse_jws(std::string_view, PayloadKind, ParsedJws&);
   std::string_view signing_input_;  // points into the caller's token
@@ -46,6 +57,8 @@ class ParsedJws {
   bool has_kid_ = false;
   std::string kid_;
   Claims claims_;
+  const void* payload_parser_state_ = nullptr;
+  std::uint64_t payload_parse_number_ = 0;
 };
 
 // Splits and decodes `token`, checks the header (alg, kid, crit, b64/enc/zip, duplicates) and,

@@ -1,12 +1,15 @@
 #include "policies/route_table.h"
 
-#include "policies/ascii.h"
+#include "common/ascii.h"
 
 #include <limits>
 
-#include "policies/path.h"
+#include "common/path.h"
 
 namespace jwt_sidecar::policies {
+
+using common::ascii_lower;
+using common::equals_ignore_case;
 namespace {
 
 constexpr std::uint32_t kNoRoute = std::numeric_limits<std::uint32_t>::max();
@@ -34,40 +37,6 @@ bool path_matches(const CompiledRoute& route, std::string_view path) noexcept {
       return prefix_covers(route.path, path);
   }
   return false;
-}
-
-// A route path must already be canonical, or no normalised request could ever equal it.
-std::string path_problem(std::string_view key, std::string_view value) {
-  NormalizedTarget n;
-  const TargetError e = normalize_target(value, n);
-  std::string where = "match." + std::string(key) + " \"" + std::string(value) + "\"";
-  if (e != TargetError::none) {
-    return where + " is not a valid path (" + std::string(reason(e)) + ")";
-  }
-  if (n.has_query) return where + " must not contain a query";
-  if (n.match_path != value) {
-    return where + " would never match: write it as \"" + n.match_path + "\"";
-  }
-  return {};
-}
-
-void check_match(const config::Route& route, std::vector<std::string>& problems) {
-  const auto& m = route.match;
-  if (m.path && m.prefix) problems.push_back("match: set path or prefix, not both");
-  if (m.path) {
-    if (auto p = path_problem("path", *m.path); !p.empty()) problems.push_back(std::move(p));
-  }
-  if (m.prefix) {
-    if (auto p = path_problem("prefix", *m.prefix); !p.empty()) problems.push_back(std::move(p));
-  }
-  for (const auto& method : m.methods) {
-    bool valid = !method.empty();
-    for (const char c : method) valid = valid && !(c >= 'a' && c <= 'z') && c > ' ' && c < 0x7F;
-    if (!valid) {
-      problems.push_back("match.methods: \"" + method + "\" must be an upper-case method name");
-    }
-  }
-  if (m.host && host_name_of(*m.host).empty()) problems.push_back("match.host must not be empty");
 }
 
 CompiledRoute compile_route(const config::Route& route, std::size_t index,
@@ -123,28 +92,11 @@ bool CompiledRoute::matches(std::string_view method, std::string_view host_value
          path_matches(*this, match_path);
 }
 
-std::optional<RouteTable> RouteTable::compile(const std::vector<config::Route>& routes,
-                                              std::vector<config::ConfigError>& errors) {
+RouteTable RouteTable::compile(const std::vector<config::Route>& routes) {
   RouteTable table;
-  if (routes.size() >= kNoRoute) {
-    errors.push_back({{}, "too many routes"});
-    return std::nullopt;
-  }
-  bool ok = true;
   for (std::size_t i = 0; i < routes.size(); ++i) {
-    std::vector<std::string> problems;
-    check_match(routes[i], problems);
-    for (auto& p : problems) {
-      errors.push_back({routes[i].mark, "route \"" + routes[i].name + "\": " + p});
-    }
-    auto claims = ClaimRequirements::compile(routes[i].claims, errors);
-    if (!problems.empty() || !claims) {
-      ok = false;
-      continue;
-    }
-    table.routes_.push_back(compile_route(routes[i], i, std::move(*claims)));
+    table.routes_.push_back(compile_route(routes[i], i, ClaimRequirements::compile(routes[i].claims)));
   }
-  if (!ok) return std::nullopt;
   for (const auto& route : table.routes_) table.add_to_index(route);
   return table;
 }

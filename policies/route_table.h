@@ -54,11 +54,9 @@ bool prefix_covers(std::string_view prefix, std::string_view path) noexcept;
 
 class RouteTable {
  public:
-  // Compiles every route; each problem (a path that is not canonical and so could never
-  // match, both path and prefix, a lower-case method, a bad claim requirement) goes to
-  // `errors` with its Mark, and nullopt is returned.
-  static std::optional<RouteTable> compile(const std::vector<config::Route>& routes,
-                                           std::vector<config::ConfigError>& errors);
+  // Compiles routes that config/ validated (canonical paths, upper-case methods, path or
+  // prefix, claim requirements): nothing is checked twice.
+  static RouteTable compile(const std::vector<config::Route>& routes);
 
   // The first route matching the request, or nullptr (404). `match_path` must be
   // NormalizedTarget::match_path; `host` is the Host header value as received (port, case

@@ -2,10 +2,15 @@
 
 #include <optional>
 
-#include "policies/ascii.h"
-#include "policies/byte_scan.h"
+#include "common/ascii.h"
+#include "common/byte_scan.h"
 
 namespace jwt_sidecar::policies {
+
+using common::equals_ignore_case;
+using common::hex_value;
+using common::b64token_body_length;
+using common::trim_ascii;
 namespace {
 
 using SourceKind = config::TokenSource::Kind;
@@ -113,12 +118,6 @@ Hits from_cookie(std::span<const HeaderField> headers, std::string_view name) no
   return hits;
 }
 
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
 
 // Decodes one byte of application/x-www-form-urlencoded text at `i`, advancing `i`. A "%"
 // without two hex digits stays a literal "%", as browsers' URLSearchParams reads it.
@@ -214,21 +213,34 @@ ExtractResult extract_token(std::span<const HeaderField> headers, std::string_vi
   return result;
 }
 
-std::string remove_cookie(std::string_view cookie_header, std::string_view name) {
-  std::string out;
-  for_each_cookie(cookie_header, [&](std::string_view pair, std::string_view n, std::string_view) {
-    if (n == name && pair.find('=') != std::string_view::npos) return;
-    if (!out.empty()) out += "; ";
-    out += pair;
-  });
-  return out;
+std::optional<std::string> TokenLocation::strip_from_header(std::string_view name, std::string_view value) const {
+  if (!source) return std::nullopt;
+  switch (source->kind) {
+    case SourceKind::header:
+      if (equals_ignore_case(name, source->name)) return std::string();
+      return std::nullopt;
+    case SourceKind::cookie: {
+      if (!equals_ignore_case(name, "cookie")) return std::nullopt;
+      std::string out;  // the other cookies, in order; "" (drop the header) when none is left
+      for_each_cookie(value, [&](std::string_view pair, std::string_view n, std::string_view) {
+        if (n == source->name && pair.find('=') != std::string_view::npos) return;
+        if (!out.empty()) out += "; ";
+        out += pair;
+      });
+      return out;
+    }
+    case SourceKind::query:
+      return std::nullopt;
+  }
+  return std::nullopt;
 }
 
-std::string remove_query_param(std::string_view raw_query, std::string_view name) {
+std::string TokenLocation::strip_from_query(std::string_view raw_query) const {
+  if (!source || source->kind != SourceKind::query) return std::string(raw_query);
   std::string out;
   bool first = true;
   for_each_param(raw_query, [&](std::string_view pair, std::string_view n, std::string_view) {
-    if (decoded_equals(n, name)) return;
+    if (decoded_equals(n, source->name)) return;
     if (!first) out += '&';
     out += pair;
     first = false;

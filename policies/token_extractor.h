@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -44,12 +45,17 @@ ExtractResult extract_token(std::span<const HeaderField> headers, std::string_vi
                             const std::vector<config::TokenSource>& sources,
                             std::string& scratch) noexcept;
 
-// For `forward_token: false`. The Cookie header value without every cookie called `name`
-// ("a=1; b=2"); "" when none is left, and the header should then be dropped.
-std::string remove_cookie(std::string_view cookie_header, std::string_view name);
+// Where a token was found, and so how it is taken out of a request forwarded with
+// `forward_token: false` (as Envoy's JwtLocation owns its removal): every front end asks the
+// location instead of knowing the rules itself.
+struct TokenLocation {
+  const config::TokenSource* source = nullptr;  // null: no token (or one given directly)
 
-// The raw query without every parameter whose decoded name is `name`; every other parameter
-// is kept byte for byte, in order.
-std::string remove_query_param(std::string_view raw_query, std::string_view name);
+  // A request header as it should be forwarded without the token: nullopt keeps it as it is,
+  // "" drops it, other text is its new value (the Cookie header without the token's cookie).
+  std::optional<std::string> strip_from_header(std::string_view name, std::string_view value) const;
+  // The raw query to forward: without the token's parameter (others byte for byte, in order).
+  std::string strip_from_query(std::string_view raw_query) const;
+};
 
 }  // namespace jwt_sidecar::policies

@@ -41,11 +41,16 @@ Status verify_jws_signature(const ParsedJws& jws, const KeySet& keys,
 Status verify_jwt(std::string_view token, const KeySet& keys, const VerifyOptions& options,
                   std::int64_t now, ParsedJws& out, const Key** used) noexcept {
   if (token.size() > options.max_token_bytes) return Status::token_too_large;
-  Status s = parse_jws(token, PayloadKind::jwt_claims, out);
+  const Status s = parse_jws(token, PayloadKind::jwt_claims, out);
   if (s != Status::ok) return s;
-  s = verify_jws_signature(out, keys, options.algorithms, used);
+  return verify_parsed(out, keys, options, now, used);
+}
+
+Status verify_parsed(const ParsedJws& jws, const KeySet& keys, const VerifyOptions& options,
+                     std::int64_t now, const Key** used) noexcept {
+  const Status s = verify_jws_signature(jws, keys, options.algorithms, used);
   if (s != Status::ok) return s;
-  return check_claims(out.claims(), options.claims, now);
+  return check_claims(jws.claims(), options.claims, now);
 }
 
 }  // namespace jwt_sidecar::policies

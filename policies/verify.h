@@ -30,6 +30,11 @@ struct VerifyOptions {
 Status verify_jws_signature(const ParsedJws& jws, const KeySet& keys,
                             const AlgorithmSet& allowed, const Key** used = nullptr) noexcept;
 
+// Signature, then registered claims, of a token parse_jws() decoded: the steps after the
+// token's provider (and so `options` and `keys`) is known.
+Status verify_parsed(const ParsedJws& jws, const KeySet& keys, const VerifyOptions& options,
+                     std::int64_t now, const Key** used = nullptr) noexcept;
+
 // Verifies a compact JWT: parse and header checks, algorithm allow-list, key, signature, then
 // claims. The signature is checked before any claim, so an unsigned or forged token is told
 // nothing about its claims. `out` holds the decoded parts afterwards (also on failure, as far

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "proxy/net.h"
+#include "proxy/io/net.h"
 
 namespace net = boost::asio;
 using net::ip::tcp;

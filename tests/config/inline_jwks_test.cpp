@@ -42,7 +42,7 @@ providers:
         R"("x":"KZlT-ZnP_h1v-JIj4G4pik8bj29WxvTNicsDzHSGBXk",)"
         R"("y":"6eEMQTibDbwXDQSHlTjZeM-AYoIUtCnQ2cuwygyemhk","key_ops":["verify"],"ext":true,)"
         R"("quoted":"true","n":-1.5e3,"hex":"0x10","nothing":null,)"
-        R"("text":"tab\u0009quote\" backslash\\ é"}]})");
+        R"("text":"tab\tquote\" backslash\\ é"}]})");
   CHECK(config.providers[0].jwks_mark.line == 6);
 
   simdjson::dom::parser parser;

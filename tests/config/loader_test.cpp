@@ -362,8 +362,3 @@ TEST_CASE("the edge-gateway example loads cleanly", "[config][loader][examples]"
   CHECK(has_host);
 }
 
-TEST_CASE("supported algorithms are the JWS signature algorithms", "[config][loader]") {
-  CHECK(supported_algorithm_names() ==
-        std::vector<std::string>{"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256",
-                                 "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"});
-}

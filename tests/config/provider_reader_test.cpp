@@ -162,7 +162,7 @@ providers:
     jwks_file: /etc/jwks.json
     algorithms: [RS256, none, rs256, NONE, XY999]
   other:
-    issuer: https://idp.example.test
+    issuer: https://other.example.test
     jwks_file: /etc/jwks.json
     algorithms: []
 )") == Errors{
@@ -184,7 +184,7 @@ providers:
     issuer: https://a.example.test
     jwks_file: /etc/a.json
     refresh_interval: 10s
-    clock_skew: 8761h
+    clock_skew: 8785h
     max_lifetime: 0s
   b:
     issuer: https://b.example.test
@@ -196,7 +196,7 @@ providers:
 )") == Errors{
              "7:23: 'min_refresh_interval' (30s) must not be longer than 'refresh_interval' "
              "(10s)",
-             "8:17: 'clock_skew' must be at most 8760h (a year)",
+             "8:17: 'clock_skew' must be at most 8784h (a year)",
              "9:19: 'max_lifetime' must be greater than 0",
              "13:27: 'min_refresh_interval' (2h) must not be longer than 'refresh_interval' "
              "(10m)",
@@ -222,7 +222,7 @@ providers:
       - cookie: "a;b"
       - query: "a&b"
   other:
-    issuer: https://idp.example.test
+    issuer: https://other.example.test
     jwks_file: /etc/jwks.json
     token_from: []
 )") == Errors{
@@ -309,5 +309,17 @@ providers:
              "true, jwks_file or jwks",
              "6:5: unknown key 'jwks_url' in provider 'corp' (did you mean 'jwks_uri'?)",
              "7:5: unknown key 'audience' in provider 'corp' (did you mean 'audiences'?)",
+         });
+}
+
+TEST_CASE("two providers cannot share an issuer", "[config][providers]") {
+  CHECK(errors_of(R"(listen: 127.0.0.1:8080
+upstream: http://127.0.0.1:8081
+providers:
+  a: {issuer: https://same.example, jwks_file: /x.json}
+  b: {issuer: https://same.example, jwks_file: /y.json}
+)") == Errors{
+             "5:3: provider 'b': issuer 'https://same.example' is already used by provider 'a'; "
+             "tokens are matched to providers by issuer, so each needs its own",
          });
 }

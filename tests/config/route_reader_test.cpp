@@ -166,10 +166,10 @@ routes:
              "7:12: 'match' of route 'b' needs at least one of path, prefix, methods or host",
              "10:25: 'match' of route 'c' cannot have both 'path' and 'prefix'",
              "13:21: 'prefix' must start with '/'",
-             "16:19: 'path' must be normalised (no '//', '.' or '..' segments): requests are "
-             "matched after normalisation",
-             "19:21: 'prefix' must be normalised (no '//', '.' or '..' segments): requests are "
-             "matched after normalisation",
+             "16:19: 'path' would never match: requests are matched after normalisation, so "
+             "write it as '/a/b'",
+             "19:21: 'prefix' would never match: requests are matched after normalisation, so "
+             "write it as '/b'",
              "22:21: 'prefix' must not contain a query or fragment",
              "25:13: unknown key 'prefx' in 'match' of route 'h' (did you mean 'prefix'?)",
          });
@@ -289,5 +289,43 @@ routes:
 )") == Errors{
              "9:5: route 'maybe' cannot have claims with auth optional: a request without a token "
              "would pass them; use auth required",
+         });
+}
+
+TEST_CASE("route paths are validated once, here, against the request normalisation",
+          "[config][routes]") {
+  // The same normalisation requests go through (common/path.h): a path it would change could
+  // never match, so it is refused where the operator wrote it.
+  const auto errors = errors_of(R"(listen: 127.0.0.1:8080
+upstream: http://127.0.0.1:8081
+routes:
+  - {name: dots, match: {prefix: /a/../b}, auth: none}
+  - {name: slashes, match: {path: //a}, auth: none}
+  - {name: encoded, match: {path: /%61}, auth: none}
+  - {name: param, match: {path: /a;x}, auth: none}
+  - {name: fine, match: {prefix: /ok}, auth: none}
+)");
+  REQUIRE(errors.size() == 4);
+  CHECK(errors[0].find("4:34: ") == 0);
+  CHECK(errors[0].find("write it as '/b'") != std::string::npos);
+  CHECK(errors[1].find("write it as '/a'") != std::string::npos);
+  CHECK(errors[2].find("write it as '/a'") != std::string::npos);
+  CHECK(errors[3].find("write it as '/a'") != std::string::npos);
+}
+
+TEST_CASE("a claim value must be a number a token can carry", "[config][routes]") {
+  CHECK(errors_of(R"(listen: 127.0.0.1:8080
+upstream: http://127.0.0.1:8081
+providers:
+  corp: {issuer: https://idp.example.test, jwks_file: /etc/jwks.json}
+routes:
+  - name: r
+    match: {prefix: /}
+    claims:
+      level: {equals: 1e400}
+      tier: {any: [1, -1e999]}
+)") == Errors{
+             "9:23: 'equals' '1e400' is outside the range of a number a token can carry",
+             "10:23: each entry of 'any' '-1e999' is outside the range of a number a token can carry",
          });
 }

@@ -15,13 +15,13 @@
 #include <vector>
 
 #include "config/loader.h"
-#include "proxy/key_loading.h"
-#include "proxy/log.h"
-#include "proxy/net.h"
-#include "proxy/runtime.h"
-#include "proxy/session.h"
-#include "proxy/stream.h"
-#include "proxy/worker.h"
+#include "proxy/keys/key_loading.h"
+#include "proxy/observability/log.h"
+#include "proxy/io/net.h"
+#include "proxy/runtime/runtime.h"
+#include "proxy/http1/session.h"
+#include "proxy/io/stream.h"
+#include "proxy/http1/worker.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace jwt_sidecar::fuzz {

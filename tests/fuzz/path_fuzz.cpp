@@ -1,4 +1,4 @@
-// Fuzz target: policies::normalize_target (request-target normalisation, policies/path.h).
+// Fuzz target: common::normalize_target (request-target normalisation, policies/path.h).
 //
 // The input is the request target, byte for byte. Checked on every input:
 //  - the result is a declared TargetError; on error the output is cleared;
@@ -18,15 +18,15 @@
 #include <string_view>
 #include <vector>
 
-#include "policies/path.h"
+#include "common/path.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {
 
 using jwt_sidecar::fuzz::printable;
-using jwt_sidecar::policies::NormalizedTarget;
-using jwt_sidecar::policies::normalize_target;
-using jwt_sidecar::policies::TargetError;
+using jwt_sidecar::common::NormalizedTarget;
+using jwt_sidecar::common::normalize_target;
+using jwt_sidecar::common::TargetError;
 
 int hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -208,7 +208,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   NormalizedTarget fresh;
   const TargetError e = normalize_target(target, fresh);
   FUZZ_CHECK(e <= TargetError::too_long, "undeclared TargetError");
-  FUZZ_CHECK(jwt_sidecar::policies::reason(e) != "unknown");
+  FUZZ_CHECK(jwt_sidecar::common::reason(e) != "unknown");
 
   // A reused output must not carry anything over from the previous input.
   static NormalizedTarget warm;
@@ -217,7 +217,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   const Model expected = model(target, jwt_sidecar::policies::kMaxTargetBytes);
   FUZZ_CHECK(e == expected.error,
-             "normalize_target said " + std::string(jwt_sidecar::policies::reason(e)) +
+             "normalize_target said " + std::string(jwt_sidecar::common::reason(e)) +
                  ", the model " + std::string(jwt_sidecar::policies::reason(expected.error)));
 
   if (size > 0) {

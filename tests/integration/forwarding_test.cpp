@@ -2,7 +2,7 @@
 // formatted safely, per-route upstreams.
 #include <catch2/catch.hpp>
 
-#include "policies/base64url.h"
+#include "common/base64url.h"
 #include "tests/integration/fixture.h"
 
 using namespace jwt_sidecar::testing;
@@ -63,7 +63,7 @@ TEST_CASE("claim headers: strings as they are, arrays and objects as JSON, injec
   CHECK(seen[0].count("x-note") == 0);   // CR/LF in the value: the header is left out
   CHECK(seen[0].count("X-Admin") == 0);
   std::string payload;
-  REQUIRE(jwt_sidecar::policies::base64url_decode(seen[0].header("x-jwt-payload"), payload));
+  REQUIRE(jwt_sidecar::common::base64url_decode(seen[0].header("x-jwt-payload"), payload));
   CHECK(payload.find(R"("roles":["admin","ops"])") != std::string::npos);
 }
 

@@ -8,7 +8,7 @@
 #include <optional>
 #include <sstream>
 
-#include "proxy/net.h"
+#include "proxy/io/net.h"
 #include "tests/support/jwks_server.h"
 #include "tests/support/process.h"
 #include "tests/support/tls_certs.h"

@@ -5,7 +5,7 @@
 #include <csignal>
 #include <cstdlib>
 
-#include "policies/base64url.h"
+#include "common/base64url.h"
 #include "tests/integration/fixture.h"
 
 using namespace jwt_sidecar::testing;
@@ -14,7 +14,7 @@ namespace {
 
 std::string client_credentials_token(std::uint16_t idp_port) {
   std::string basic;
-  const auto auth = jwt_sidecar::policies::base64url_encode("orders-client:orders-client-secret-for-tests-only");
+  const auto auth = jwt_sidecar::common::base64url_encode("orders-client:orders-client-secret-for-tests-only");
   for (char c : auth) basic += c == '-' ? '+' : c == '_' ? '/' : c;  // Basic uses standard base64
   while (basic.size() % 4) basic += '=';
   const auto r = http_request(idp_port, "POST", "/token",

@@ -1,5 +1,7 @@
 #include "policies/algorithm.h"
 
+#include "common/algorithm_names.h"
+
 #include <catch2/catch.hpp>
 
 using namespace jwt_sidecar::policies;
@@ -33,4 +35,13 @@ TEST_CASE("algorithm lists parse and name the first bad entry", "[algorithm]") {
   CHECK(bad == "none");
   CHECK_FALSE(parse_algorithm_list("", &bad));
   CHECK_FALSE(parse_algorithm_list("RS256,", &bad));
+}
+
+TEST_CASE("the algorithm names config/ accepts are exactly the ones policies/ implements", "[algorithm]") {
+  REQUIRE(jwt_sidecar::common::kAlgorithmNames.size() == jwt_sidecar::policies::kAlgorithmCount);
+  for (const auto name : jwt_sidecar::common::kAlgorithmNames) {
+    const auto alg = jwt_sidecar::policies::algorithm_from_name(name);
+    REQUIRE(alg);
+    CHECK(jwt_sidecar::policies::algorithm_name(*alg) == name);
+  }
 }

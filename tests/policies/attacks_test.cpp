@@ -1,7 +1,7 @@
 // One test per known attack on JWT verifiers; each asserts the exact reason.
 #include <catch2/catch.hpp>
 
-#include "policies/base64url.h"
+#include "common/base64url.h"
 #include "policies/verify.h"
 #include "tests/support/test_keys.h"
 
@@ -112,7 +112,7 @@ TEST_CASE("degenerate ECDSA signatures are refused", "[attacks][ecdsa]") {
   const auto one = std::string(31, '\0') + '\x01';
   const auto sig_b64 = token.substr(token.rfind('.') + 1);
   std::string good;
-  REQUIRE(base64url_decode(sig_b64, good));
+  REQUIRE(jwt_sidecar::common::base64url_decode(sig_b64, good));
   CHECK(verify(with_signature(token, std::string(64, '\0'))) == Status::signature_invalid);
   CHECK(verify(with_signature(token, n + n)) == Status::signature_invalid);
   CHECK(verify(with_signature(token, one + n)) == Status::signature_invalid);
@@ -129,7 +129,7 @@ TEST_CASE("ECDSA signatures of the wrong encoding or length are refused", "[atta
   const auto der = key.sign_der(Algorithm::ES256, input);
   CHECK(verify(with_signature(token, der)) == Status::signature_invalid);
   std::string raw;
-  REQUIRE(base64url_decode(token.substr(token.rfind('.') + 1), raw));
+  REQUIRE(jwt_sidecar::common::base64url_decode(token.substr(token.rfind('.') + 1), raw));
   CHECK(verify(with_signature(token, raw.substr(1))) == Status::signature_invalid);
   CHECK(verify(with_signature(token, raw + '\0')) == Status::signature_invalid);
   CHECK(verify(with_signature(token, std::string(1, '\0') + raw)) == Status::signature_invalid);

@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "policies/base64url.h"
+#include "common/base64url.h"
 #include "tests/support/test_keys.h"
 
 using namespace jwt_sidecar::policies;
@@ -123,7 +123,7 @@ TEST_CASE("weak or malformed RSA keys are skipped", "[jwk]") {
         "rsa_parameters_invalid");
   // A 2048-bit modulus with a leading zero octet is still 2048 bits.
   std::string n;
-  REQUIRE(base64url_decode(member(jwk, "n"), n));
+  REQUIRE(jwt_sidecar::common::base64url_decode(member(jwk, "n"), n));
   CHECK(load_one(replace(jwk, member(jwk, "n"), b64(std::string(1, '\0') + n))) == "");
   // 2040 bits: too small even though it is 255 bytes long.
   n[0] = '\x00';
@@ -135,7 +135,7 @@ TEST_CASE("EC keys need exact coordinates of a point on their curve", "[jwk]") {
   const auto jwk = TestKey::shared_ec("P-256").jwk("a");
   const auto x = member(jwk, "x"), y = member(jwk, "y");
   std::string yb;
-  REQUIRE(base64url_decode(y, yb));
+  REQUIRE(jwt_sidecar::common::base64url_decode(y, yb));
   auto off = yb;
   off.back() = static_cast<char>(off.back() ^ 1);
   CHECK(load_one(replace(jwk, y, b64(off))) == "ec_point_not_on_curve");

@@ -39,14 +39,14 @@ routes:
   Decision decide(std::string_view path, const std::string& token, std::int64_t now = kNow) {
     held = "Bearer " + token;  // the header view must outlive decide()
     fields = {{"Authorization", held}};
-    return engine->decide({"GET", "h", path, fields, {}}, now, jws, scratch, &cache);
+    return engine->decide({"GET", "h", path, fields, {}}, now, scratch, &cache);
   }
 
   config::Config cfg;
   std::unique_ptr<PolicyEngine> engine;
   std::vector<HeaderField> fields;
-  std::string held, scratch;
-  ParsedJws jws;
+  std::string held;
+  RequestScratch scratch;
   TokenCache cache{3};
 };
 
@@ -68,9 +68,9 @@ TEST_CASE("token cache: a verified token is a hit next time, with the same claim
   d = f.decide("/x", t);
   CHECK(d.allowed());
   CHECK(d.cache == Decision::Cache::hit);
-  REQUIRE(f.jws.claims().sub);
-  CHECK(*f.jws.claims().sub == "alice");
-  CHECK(f.jws.payload().find("\"sub\":\"alice\"") != std::string_view::npos);
+  REQUIRE(f.scratch.jws.claims().sub);
+  CHECK(*f.scratch.jws.claims().sub == "alice");
+  CHECK(f.scratch.jws.payload().find("\"sub\":\"alice\"") != std::string_view::npos);
 }
 
 TEST_CASE("token cache: failures are never stored", "[token_cache]") {
@@ -147,7 +147,7 @@ TEST_CASE("token cache: capacity 0 stores nothing", "[token_cache]") {
   const auto t = token("alice");
   f.held = "Bearer " + t;
   f.fields = {{"Authorization", f.held}};
-  auto d = f.engine->decide({"GET", "h", "/x", f.fields, {}}, kNow, f.jws, f.scratch, &cache);
+  auto d = f.engine->decide({"GET", "h", "/x", f.fields, {}}, kNow, f.scratch, &cache);
   CHECK(d.allowed());
   CHECK(cache.size() == 0);
 }

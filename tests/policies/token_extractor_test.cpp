@@ -172,23 +172,37 @@ TEST_CASE("the token points into the request", "[extract]") {
   CHECK(r.token.size() == kJwt.size());
 }
 
-TEST_CASE("remove_cookie drops every cookie of that name", "[extract]") {
-  CHECK(remove_cookie("a=1; access_token=x; b=2", "access_token") == "a=1; b=2");
-  CHECK(remove_cookie("access_token=x", "access_token") == "");
-  CHECK(remove_cookie("access_token=x;a=1;access_token=y", "access_token") == "a=1");
-  CHECK(remove_cookie("a=1;  b=\"q\" ;c", "access_token") == "a=1; b=\"q\"; c");
-  CHECK(remove_cookie("Access_Token=x; access_tokens=y", "access_token") ==
-        "Access_Token=x; access_tokens=y");
-  CHECK(remove_cookie("", "access_token") == "");
+TEST_CASE("a cookie location strips every cookie of that name, and nothing else", "[extract]") {
+  const auto src = source(Kind::cookie, "access_token");
+  const TokenLocation at{&src};
+  const auto strip = [&](std::string_view cookie) { return at.strip_from_header("Cookie", cookie); };
+  CHECK(strip("a=1; access_token=x; b=2") == "a=1; b=2");
+  CHECK(strip("access_token=x") == "");
+  CHECK(strip("access_token=x;a=1;access_token=y") == "a=1");
+  CHECK(strip("a=1;  b=\"q\" ;c") == "a=1; b=\"q\"; c");
+  CHECK(strip("Access_Token=x; access_tokens=y") == "Access_Token=x; access_tokens=y");
+  CHECK(strip("") == "");
+  CHECK(at.strip_from_header("Authorization", "Bearer x") == std::nullopt);
+  CHECK(at.strip_from_query("access_token=x&a=1") == "access_token=x&a=1");
 }
 
-TEST_CASE("remove_query_param keeps every other parameter byte for byte", "[extract]") {
-  CHECK(remove_query_param("access_token=x", "access_token") == "");
-  CHECK(remove_query_param("a=%2F&access_token=x&b=c+d", "access_token") == "a=%2F&b=c+d");
-  CHECK(remove_query_param("access%5Ftoken=x&a=1&access_token=y", "access_token") == "a=1");
-  CHECK(remove_query_param("access_token&a", "access_token") == "a");
-  CHECK(remove_query_param("a=1&&b=2", "access_token") == "a=1&&b=2");
-  CHECK(remove_query_param("access_tokens=1&Access_token=2", "access_token") ==
-        "access_tokens=1&Access_token=2");
-  CHECK(remove_query_param("", "access_token") == "");
+TEST_CASE("a query location strips its parameter, every other one byte for byte", "[extract]") {
+  const auto src = source(Kind::query, "access_token");
+  const TokenLocation at{&src};
+  CHECK(at.strip_from_query("access_token=x") == "");
+  CHECK(at.strip_from_query("a=%2F&access_token=x&b=c+d") == "a=%2F&b=c+d");
+  CHECK(at.strip_from_query("access%5Ftoken=x&a=1&access_token=y") == "a=1");
+  CHECK(at.strip_from_query("access_token&a") == "a");
+  CHECK(at.strip_from_query("a=1&&b=2") == "a=1&&b=2");
+  CHECK(at.strip_from_query("access_tokens=1&Access_token=2") == "access_tokens=1&Access_token=2");
+  CHECK(at.strip_from_header("Cookie", "access_token=x") == std::nullopt);
+}
+
+TEST_CASE("a header location drops that header, in any letter case", "[extract]") {
+  const auto src = source(Kind::header, "X-Token");
+  const TokenLocation at{&src};
+  CHECK(at.strip_from_header("x-token", "abc") == "");
+  CHECK(at.strip_from_header("X-Tokens", "abc") == std::nullopt);
+  CHECK(TokenLocation{}.strip_from_header("X-Token", "abc") == std::nullopt);
+  CHECK(TokenLocation{}.strip_from_query("a=1") == "a=1");
 }

@@ -49,7 +49,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "proxy/net.h"
+#include "proxy/io/net.h"
 #include "tests/support/test_keys.h"
 
 namespace {

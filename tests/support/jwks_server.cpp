@@ -11,7 +11,7 @@
 #include <set>
 #include <thread>
 
-#include "proxy/net.h"
+#include "proxy/io/net.h"
 #include "tests/support/tls_certs.h"
 
 namespace jwt_sidecar::testing {

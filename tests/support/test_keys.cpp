@@ -12,7 +12,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "policies/base64url.h"
+#include "common/base64url.h"
 
 namespace jwt_sidecar::testing {
 namespace {
@@ -224,7 +224,7 @@ std::string ecdsa_der_to_raw(std::string_view der, int half) {
   return raw;
 }
 
-std::string b64(std::string_view bytes) { return policies::base64url_encode(bytes); }
+std::string b64(std::string_view bytes) { return common::base64url_encode(bytes); }
 
 std::string make_token(const TestKey& key, Algorithm alg, std::string_view header_json,
                        std::string_view payload_json) {

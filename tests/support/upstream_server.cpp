@@ -6,7 +6,7 @@
 #include <future>
 #include <thread>
 
-#include "proxy/net.h"
+#include "proxy/io/net.h"
 
 namespace jwt_sidecar::testing {
 

@@ -1,0 +1,167 @@
+#include "policies/authenticator.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "common/ascii.h"
+#include "policies/verify.h"
+
+namespace jwt_sidecar::policies {
+namespace {
+
+using common::ascii_lowered;
+using common::equals_ignore_case;
+
+bool same_source(const config::TokenSource& a, const config::TokenSource& b) {
+  if (a.kind != b.kind) return false;
+  return a.kind == config::TokenSource::Kind::header ? equals_ignore_case(a.name, b.name) : a.name == b.name;
+}
+
+// The config was validated when it was read (config/): unknown algorithm names and
+// out-of-range durations never get here.
+VerifyOptions verify_options(const config::Provider& p, const config::Limits& limits) {
+  VerifyOptions o;
+  if (!p.algorithms.empty()) {
+    o.algorithms = AlgorithmSet{};
+    for (const auto& name : p.algorithms) {
+      if (const auto alg = algorithm_from_name(name)) o.algorithms.insert(*alg);
+    }
+  }
+  o.claims.issuer = p.issuer;
+  o.claims.audiences = p.audiences;
+  o.claims.clock_skew = std::chrono::duration_cast<std::chrono::seconds>(p.clock_skew).count();
+  o.claims.require_exp = p.require_exp;
+  if (p.max_lifetime) {
+    o.claims.max_lifetime = std::chrono::duration_cast<std::chrono::seconds>(*p.max_lifetime).count();
+  }
+  o.max_token_bytes = limits.max_token_bytes;
+  return o;
+}
+
+}  // namespace
+
+Authenticator::Authenticator(const config::Config& config) : max_token_bytes_(config.limits.max_token_bytes) {
+  for (const auto& p : config.providers) {
+    auto provider = std::make_unique<Provider>(p, verify_options(p, config.limits));
+    by_issuer_.emplace(p.issuer, provider.get());  // config/ refused two providers with one issuer
+    for (const auto& s : p.token_from) {
+      if (std::none_of(sources_.begin(), sources_.end(), [&](const auto& e) { return same_source(e, s); })) {
+        sources_.push_back(s);
+      }
+    }
+    providers_.push_back(std::move(provider));
+  }
+  for (const auto& s : sources_) {
+    const auto name = s.kind == config::TokenSource::Kind::header   ? ascii_lowered(s.name)
+                      : s.kind == config::TokenSource::Kind::cookie ? std::string("cookie")
+                                                                    : std::string();
+    if (!name.empty() && std::find(token_headers_.begin(), token_headers_.end(), name) == token_headers_.end()) {
+      token_headers_.push_back(name);
+    }
+  }
+}
+
+Authenticator Authenticator::single(config::Provider provider, VerifyOptions options) {
+  Authenticator a;
+  a.max_token_bytes_ = options.max_token_bytes;
+  a.sources_ = provider.token_from;
+  a.providers_.push_back(std::make_unique<Provider>(std::move(provider), std::move(options)));
+  a.any_issuer_ = a.providers_.front().get();
+  return a;
+}
+
+const Provider* Authenticator::provider(std::string_view name) const {
+  for (const auto& p : providers_) {
+    if (p->name() == name) return p.get();
+  }
+  return nullptr;
+}
+
+bool Authenticator::ready() const {
+  return std::all_of(providers_.begin(), providers_.end(), [](const auto& p) { return p->keys().loaded(); });
+}
+
+Authentication Authenticator::authenticate(std::span<const HeaderField> headers, std::string_view raw_query,
+                                           std::span<const std::string> allowed, std::int64_t now,
+                                           ParsedJws& scratch, std::string& query_scratch,
+                                           TokenCache* cache) const {
+  const auto ex = extract_token(headers, raw_query, sources_, query_scratch);
+  Authentication a;
+  a.status = ex.status;
+  if (ex.status != Status::ok) return a;  // token_missing, multiple_tokens, malformed_token
+  return verify_token(ex.token, TokenLocation{&sources_[ex.source]}, allowed, now, scratch, cache);
+}
+
+const Provider* Authenticator::provider_for(const ParsedJws& jws, Status& status) const {
+  if (any_issuer_) return any_issuer_;
+  const auto& c = jws.claims();
+  if (c.shape == Status::issuer_invalid) {
+    status = Status::issuer_invalid;
+  } else if (!c.iss) {
+    status = Status::issuer_missing;
+  } else if (const auto it = by_issuer_.find(*c.iss); it != by_issuer_.end()) {
+    return it->second;
+  } else {
+    status = Status::unknown_issuer;
+  }
+  return nullptr;
+}
+
+Authentication Authenticator::verify_token(std::string_view token, TokenLocation location,
+                                           std::span<const std::string> allowed, std::int64_t now,
+                                           ParsedJws& scratch, TokenCache* cache) const {
+  Authentication a;
+  a.location = location;
+  a.status = Status::ok;
+  if (token.size() > max_token_bytes_) {
+    a.status = Status::token_too_large;
+    return a;
+  }
+  // A cached token names its provider; anything else is parsed to find it by "iss".
+  TokenCache::Entry* hit = cache ? cache->find(token) : nullptr;
+  if (hit) {
+    a.provider = hit->provider;
+  } else {
+    a.status = parse_jws(token, PayloadKind::jwt_claims, scratch);
+    if (a.status == Status::ok) a.provider = provider_for(scratch, a.status);
+    if (a.status != Status::ok) return a;
+  }
+  const Provider& provider = *a.provider;
+  if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), provider.name()) == allowed.end()) {
+    a.status = Status::issuer_not_allowed;
+  } else if (location.source && std::none_of(provider.token_from().begin(), provider.token_from().end(),
+                                             [&](const auto& s) { return same_source(s, *location.source); })) {
+    a.status = Status::token_source_not_allowed;
+  } else {
+    a.cache = cache ? Decision::Cache::miss : Decision::Cache::none;
+    a.status = verify_with_cache(token, provider, now, scratch, cache, a.cache);
+  }
+  return a;
+}
+
+// Signature and registered claims, through the cache: a hit skips parsing and the signature
+// (its key must still be in the provider's set), never the time checks.
+Status Authenticator::verify_with_cache(std::string_view token, const Provider& provider, std::int64_t now,
+                                        ParsedJws& scratch, TokenCache* cache, Decision::Cache& use) const {
+  const auto keys = provider.keys().current();
+  if (!keys) return Status::keys_unavailable;
+  TokenCache::Entry* hit = cache ? cache->find(token) : nullptr;
+  if (hit && TokenCache::key_still_valid(*hit, keys)) {
+    scratch.copy_verified_from(hit->jws);
+    use = Decision::Cache::hit;
+    const Status s = check_claims(scratch.claims(), provider.options().claims, now);
+    if (s != Status::ok) cache->erase(token);
+    return s;
+  }
+  if (hit) {
+    // The key left the set: verify from scratch (the cached parts lack the signature).
+    cache->erase(token);
+    if (const Status s = parse_jws(token, PayloadKind::jwt_claims, scratch); s != Status::ok) return s;
+  }
+  const Key* used = nullptr;
+  const Status s = verify_parsed(scratch, *keys, provider.options(), now, &used);
+  if (s == Status::ok && cache && used) cache->insert(token, provider, keys, *used, scratch);
+  return s;
+}
+
+}  // namespace jwt_sidecar::policies
