@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "policies/authenticator.h"
 #include "policies/jwk.h"
 #include "policies/jws.h"
 #include "policies/signature.h"
@@ -194,6 +195,28 @@ void bm_verify_jwt(benchmark::State& state, const Case& c) {
     benchmark::DoNotOptimize(s);
   }
   check(failures == 0, "verify_jwt/" + c.name + " gave a wrong answer inside the loop");
+}
+
+// The whole pipeline the proxy runs for a token (policies::Authenticator: provider, keys,
+// signature, claims), with the verified-token cache off: what verify_jwt costs plus the
+// authenticator's own steps. The proxy and `jwt-sidecar verify` run exactly this.
+void bm_authenticate(benchmark::State& state, const Case& c) {
+  const Fixture& f = fixture();
+  jwt_sidecar::config::Provider provider;
+  provider.name = "bench";
+  auto auth = policies::Authenticator::single(std::move(provider), f.options);
+  auth.providers().front()->keys().publish(f.keys, 0);
+  policies::ParsedJws parsed;
+  const Status first = auth.verify_token(c.token, {}, {}, kNow, parsed, nullptr).status;
+  check(first == c.expect, "authenticate/" + c.name + ": got " + describe_status(first) + ", want " +
+                               describe_status(c.expect));
+  std::size_t failures = 0;
+  for (auto _ : state) {
+    const auto a = auth.verify_token(c.token, {}, {}, kNow, parsed, nullptr);
+    failures += a.status != c.expect;
+    benchmark::DoNotOptimize(a);
+  }
+  check(failures == 0, "authenticate/" + c.name + " gave a wrong answer inside the loop");
 }
 
 // policies::verify_signature alone (signature.cpp: context handling, ECDSA R||S to DER, then
@@ -436,6 +459,7 @@ int main(int argc, char** argv) {
   for (const Case& c : f.cases) {
     benchmark::RegisterBenchmark(("parse_jws/" + c.name).c_str(), bm_parse, std::cref(c));
     benchmark::RegisterBenchmark(("verify_jwt/" + c.name).c_str(), bm_verify_jwt, std::cref(c));
+    benchmark::RegisterBenchmark(("authenticate/" + c.name).c_str(), bm_authenticate, std::cref(c));
     benchmark::RegisterBenchmark(("verify_signature/" + c.name).c_str(), bm_verify_signature,
                                  std::cref(c));
     add_openssl("openssl/" + c.name, c, CtxMode::per_key);

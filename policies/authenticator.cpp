@@ -40,9 +40,23 @@ VerifyOptions verify_options(const config::Provider& p, const config::Limits& li
 
 }  // namespace
 
-Authenticator::Authenticator(const config::Config& config) : max_token_bytes_(config.limits.max_token_bytes) {
+bool same_key_source(const config::Provider& a, const config::Provider& b) {
+  const auto uri = [](const config::Provider& p) { return p.jwks_uri ? p.jwks_uri->text : std::string(); };
+  return a.name == b.name && uri(a) == uri(b) && a.discovery == b.discovery &&
+         (!a.discovery || a.issuer == b.issuer) && a.jwks_file == b.jwks_file && a.ca_file == b.ca_file &&
+         a.jwks_inline == b.jwks_inline;
+}
+
+Authenticator::Authenticator(const config::Config& config, const Authenticator* previous)
+    : max_token_bytes_(config.limits.max_token_bytes) {
   for (const auto& p : config.providers) {
-    auto provider = std::make_unique<Provider>(p, verify_options(p, config.limits));
+    std::shared_ptr<KeyStore> store;
+    if (previous) {
+      for (const auto& old : previous->providers_) {
+        if (same_key_source(old->config(), p)) store = old->key_store();
+      }
+    }
+    auto provider = std::make_unique<Provider>(p, verify_options(p, config.limits), std::move(store));
     by_issuer_.emplace(p.issuer, provider.get());  // config/ refused two providers with one issuer
     for (const auto& s : p.token_from) {
       if (std::none_of(sources_.begin(), sources_.end(), [&](const auto& e) { return same_source(e, s); })) {

@@ -33,8 +33,9 @@ struct Authentication {
 class Authenticator {
  public:
   // The providers of `config`, each with its verification options. Key sets are published
-  // into them by the key publisher; until then a provider answers keys_unavailable.
-  explicit Authenticator(const config::Config& config);
+  // into them by the key publisher; until then a provider answers keys_unavailable. A provider
+  // whose key source `previous` (the running config's) also has shares its key store.
+  explicit Authenticator(const config::Config& config, const Authenticator* previous = nullptr);
   // For `jwt-sidecar verify`: one provider that takes a token whatever its "iss" (the
   // options' claims.issuer, when set, still has to match).
   static Authenticator single(config::Provider provider, VerifyOptions options);

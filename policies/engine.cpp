@@ -68,9 +68,10 @@ void publish_inline_keys(const Provider& provider, std::vector<config::ConfigErr
 }  // namespace
 
 std::unique_ptr<PolicyEngine> PolicyEngine::compile(const config::Config& config,
-                                                    std::vector<config::ConfigError>& errors) {
+                                                    std::vector<config::ConfigError>& errors,
+                                                    const PolicyEngine* previous) {
   const auto before = errors.size();
-  std::unique_ptr<PolicyEngine> engine(new PolicyEngine(config));
+  std::unique_ptr<PolicyEngine> engine(new PolicyEngine(config, previous));
   engine->routes_ = RouteTable::compile(config.routes);
   for (const auto& p : config.providers) {
     if (p.jwks_inline) publish_inline_keys(*engine->provider(p.name), errors);

@@ -44,8 +44,11 @@ class PolicyEngine {
   // Compiles routes and providers from a config that config/ validated. Problems only
   // policies can see (a route naming an unknown provider) are appended to `errors` with
   // their file:line:column; returns null when there were any.
+  // `previous`, the running engine on a reload, lends its key stores to providers that keep
+  // their key source.
   static std::unique_ptr<PolicyEngine> compile(const config::Config& config,
-                                               std::vector<config::ConfigError>& errors);
+                                               std::vector<config::ConfigError>& errors,
+                                               const PolicyEngine* previous = nullptr);
 
   // Decides one request. `cache`, the calling thread's verified-token cache, may be null.
   Decision decide(const RequestView& request, std::int64_t now, RequestScratch& scratch,
@@ -62,7 +65,8 @@ class PolicyEngine {
   const std::vector<std::string>& protected_header_names() const { return protected_headers_; }
 
  private:
-  explicit PolicyEngine(const config::Config& config) : auth_(config) {}
+  PolicyEngine(const config::Config& config, const PolicyEngine* previous)
+      : auth_(config, previous ? &previous->auth_ : nullptr) {}
   Decision authenticate(const RequestView& request, const CompiledRoute& route, std::int64_t now,
                         RequestScratch& scratch, TokenCache* cache) const;
 

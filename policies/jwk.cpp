@@ -287,6 +287,33 @@ bool fingerprint(Key& key) {
   return ok && out_len == key.fingerprint_.size();
 }
 
+namespace {
+
+// The JWK objects of a JWK Set (or of a single JWK); "" or why the document is refused.
+std::string jwk_objects(dom::element root, std::vector<dom::object>& jwks) {
+  if (json::has_duplicate_members(root)) return "a JSON object repeats a member name";
+  dom::object top;
+  if (root.get(top) != simdjson::SUCCESS) return "a JWK Set must be a JSON object";
+  dom::element keys_member;
+  if (top["keys"].get(keys_member) == simdjson::SUCCESS) {
+    dom::array keys;
+    if (keys_member.get(keys) != simdjson::SUCCESS) return "\"keys\" must be an array";
+    for (auto item : keys) {
+      dom::object jwk;
+      if (item.get(jwk) != simdjson::SUCCESS) return "every element of \"keys\" must be a JSON object";
+      jwks.push_back(jwk);
+    }
+    return "";
+  }
+  if (dom::element kty; top["kty"].get(kty) == simdjson::SUCCESS) {
+    jwks.push_back(top);  // a single JWK
+    return "";
+  }
+  return "neither a JWK Set (no \"keys\") nor a JWK (no \"kty\")";
+}
+
+}  // namespace
+
 JwksLoadResult load_jwks(std::string_view text) {
   JwksLoadResult result;
   dom::parser parser;
@@ -295,37 +322,9 @@ JwksLoadResult load_jwks(std::string_view text) {
     result.error = std::string("not valid JSON: ") + simdjson::error_message(err);
     return result;
   }
-  if (json::has_duplicate_members(root)) {
-    result.error = "a JSON object repeats a member name";
-    return result;
-  }
-  dom::object top;
-  if (root.get(top) != simdjson::SUCCESS) {
-    result.error = "a JWK Set must be a JSON object";
-    return result;
-  }
   std::vector<dom::object> jwks;
-  dom::element keys_member;
-  if (top["keys"].get(keys_member) == simdjson::SUCCESS) {
-    dom::array keys;
-    if (keys_member.get(keys) != simdjson::SUCCESS) {
-      result.error = "\"keys\" must be an array";
-      return result;
-    }
-    for (auto item : keys) {
-      dom::object jwk;
-      if (item.get(jwk) != simdjson::SUCCESS) {
-        result.error = "every element of \"keys\" must be a JSON object";
-        return result;
-      }
-      jwks.push_back(jwk);
-    }
-  } else if (dom::element kty; top["kty"].get(kty) == simdjson::SUCCESS) {
-    jwks.push_back(top);  // a single JWK
-  } else {
-    result.error = "neither a JWK Set (no \"keys\") nor a JWK (no \"kty\")";
-    return result;
-  }
+  result.error = jwk_objects(root, jwks);
+  if (!result.error.empty()) return result;
 
   std::vector<Key> usable;
   std::unordered_set<std::string> kids;

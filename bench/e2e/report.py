@@ -27,7 +27,11 @@ WORKLOADS = [
     ("hs", "5. HS256, 2,000 distinct tokens", None),
     ("bad", "6. RS256 bad signatures, 2,000 distinct (all must be 401)", None),
     ("scale", "7. 10,000 routes + 1,000-key JWKS vs 10 routes + 3 keys (RS256 repeated)", 0.9),
+    ("access_log", "8. plain proxying, access log on vs off (jwt-sidecar against itself)", 0.97),
 ]
+# Workloads where jwt-sidecar is compared with itself: (baseline, variant); the ratio is
+# variant / baseline.
+SELF_PAIRS = {"scale": ("sidecar-10", "sidecar-10k"), "access_log": ("log-off", "log-on")}
 LABEL = {k: label for k, label, _ in WORKLOADS}
 TARGET = {k: t for k, _, t in WORKLOADS}
 PROXY_NAMES = {
@@ -36,6 +40,8 @@ PROXY_NAMES = {
     "jwt-sidecar": "jwt-sidecar",
     "sidecar-10": "jwt-sidecar, 10 routes / 3 keys",
     "sidecar-10k": "jwt-sidecar, 10,000 routes / 1,000 keys",
+    "log-off": "jwt-sidecar, access_log: false",
+    "log-on": "jwt-sidecar, access_log: true (default)",
 }
 RSS_IDLE_TARGET_MIB = 20
 RSS_10K_TARGET_MIB = 150
@@ -159,12 +165,13 @@ def rows(best):
     """Table rows: (workload, proxy, record, ratio, target, met)."""
     out = []
     for key, _, target in WORKLOADS:
-        if key == "scale":
-            small, large = best.get((key, "sidecar-10")), best.get((key, "sidecar-10k"))
-            for proxy, rec in (("sidecar-10", small), ("sidecar-10k", large)):
+        if key in SELF_PAIRS:
+            base_name, variant_name = SELF_PAIRS[key]
+            small, large = best.get((key, base_name)), best.get((key, variant_name))
+            for proxy, rec in ((base_name, small), (variant_name, large)):
                 if rec is None:
                     continue
-                ratio = large["rps"] / small["rps"] if proxy == "sidecar-10k" and small else None
+                ratio = large["rps"] / small["rps"] if proxy == variant_name and small else None
                 out.append((key, proxy, rec, ratio, target if ratio else None,
                             None if ratio is None else ratio >= target))
             continue
@@ -269,7 +276,8 @@ def idle_summary(extra):
 def svg_chart(table_rows, idle_checks, meta):
     """A grouped horizontal bar chart of req/s per workload, plus a memory panel."""
     colors = {"nginx": "#4a9a5b", "haproxy": "#9a9a9a", "jwt-sidecar": "#2563a8",
-              "sidecar-10": "#7fa7d4", "sidecar-10k": "#2563a8"}
+              "sidecar-10": "#7fa7d4", "sidecar-10k": "#2563a8", "log-off": "#7fa7d4",
+              "log-on": "#2563a8"}
     left, bar_w, bar_h, gap, group_gap = 330, 470, 16, 3, 16
     right_pad = 180
     width = left + bar_w + right_pad

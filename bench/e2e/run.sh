@@ -233,7 +233,7 @@ for attempt in 1 2; do
 done
 
 read -r p_nginx p_haproxy p_base p_base_admin p_nocache p_nocache_admin p_large p_large_admin \
-  p_idle p_idle_admin <<<"$(free_ports 10)"
+  p_idle p_idle_admin p_logged p_logged_admin <<<"$(free_ports 12)"
 
 # ------------------------------------------------------------------ nginx (the upstream)
 mkdir -p "$work/nginx/logs" "$work/nginx/tmp"
@@ -331,11 +331,11 @@ wait_http "http://127.0.0.1:$p_haproxy/public/" 10 "$haproxy_pid" || {
 }
 
 # ------------------------------------------------------------------ jwt-sidecar instances
-sidecar() { # NAME VAR PORT ADMIN JWKS ROUTES [CACHE]
-  local name=$1 var=$2 port=$3 admin=$4 jwks=$5 routes=$6 cache=${7:-}
+sidecar() { # NAME VAR PORT ADMIN JWKS ROUTES [CACHE] [--access-log]
+  local name=$1 var=$2 port=$3 admin=$4 jwks=$5 routes=$6 cache=${7:-} log=${8:-}
   python3 "$here/make_configs.py" "$work/$name.yaml" --listen "$port" --admin "$admin" \
     --upstream "$p_nginx" --jwks "$jwks" --issuer "$issuer" --audience "$audience" \
-    --routes "$routes" ${cache:+--token-cache-size "$cache"}
+    --routes "$routes" ${cache:+--token-cache-size "$cache"} $log
   "$bin" check-config "$work/$name.yaml" >/dev/null || die "check-config failed for $name"
   start "$name" "$var" "${pin_proxy[@]}" "$bin" --config "$work/$name.yaml"
 }
@@ -351,7 +351,11 @@ say "== starting nginx, HAProxy and jwt-sidecar (base, cache off, $scale_routes 
 sidecar base base_pid "$p_base" "$p_base_admin" "$work/jwks.json" 10
 sidecar nocache nocache_pid "$p_nocache" "$p_nocache_admin" "$work/jwks.json" 10 0
 sidecar large large_pid "$p_large" "$p_large_admin" "$work/jwks-large.json" "$scale_routes"
+# logged: base with the default access log on, its lines going to a file as a collector's pipe
+# would take them (workload 8).
+sidecar logged logged_pid "$p_logged" "$p_logged_admin" "$work/jwks.json" 10 "" --access-log
 wait_ready base "$base_pid" "$p_base_admin"
+wait_ready logged "$logged_pid" "$p_logged_admin"
 wait_ready nocache "$nocache_pid" "$p_nocache_admin"
 wait_ready large "$large_pid" "$p_large_admin"
 results="$work/results.jsonl"
@@ -476,11 +480,23 @@ for ((round = 1; round <= rounds; round++)); do
   done
 done
 
+say "== 8. plain proxying with the access log on vs off (jwt-sidecar against itself)"
+for ((round = 1; round <= rounds; round++)); do
+  if ((round % 2 == 1)); then order=(off on); else order=(on off); fi
+  for which in "${order[@]}"; do
+    if [ "$which" = off ]; then
+      measure access_log log-off "$p_base" /public/bench 2xx "" "$base_pid"
+    else
+      measure access_log log-on "$p_logged" /public/bench 2xx "" "$logged_pid"
+    fi
+  done
+done
+
 # ------------------------------------------------------------------ memory
 # The measured instances are stopped first so that they do not compete, and a fresh one gives
 # the idle figure and then holds the idle connections.
 say "== 7. memory: idle RSS, then $idle_count idle keep-alive connections"
-for pid in "$base_pid" "$nocache_pid" "$large_pid"; do kill -TERM "$pid" 2>/dev/null || true; done
+for pid in "$base_pid" "$nocache_pid" "$large_pid" "$logged_pid"; do kill -TERM "$pid" 2>/dev/null || true; done
 sidecar idle idle_pid "$p_idle" "$p_idle_admin" "$work/jwks.json" 10
 wait_ready idle "$idle_pid" "$p_idle_admin"
 sleep 1

@@ -59,14 +59,6 @@ bool remote_or_file(const config::Provider& cfg) {
   return cfg.jwks_uri || cfg.discovery || cfg.jwks_file;
 }
 
-// Whether a reloaded provider still gets its keys from the same place, so the keys already
-// fetched (and the refresh schedule) carry over.
-bool same_key_source(const config::Provider& a, const config::Provider& b) {
-  const auto uri = [](const config::Provider& p) { return p.jwks_uri ? p.jwks_uri->text : std::string(); };
-  return a.name == b.name && uri(a) == uri(b) && a.discovery == b.discovery &&
-         (!a.discovery || a.issuer == b.issuer) && a.jwks_file == b.jwks_file && a.ca_file == b.ca_file;
-}
-
 bool same_file(const struct stat& a, const struct stat& b) {
   return a.st_ino == b.st_ino && a.st_size == b.st_size && a.st_mtim.tv_sec == b.st_mtim.tv_sec &&
          a.st_mtim.tv_nsec == b.st_mtim.tv_nsec && a.st_dev == b.st_dev;
@@ -273,15 +265,10 @@ void JwksFetcher::adopt(std::shared_ptr<const Runtime> runtime) {
     const auto& cfg = p->config();
     if (!remote_or_file(cfg)) continue;
     const auto kept = std::find_if(impl.sources.begin(), impl.sources.end(), [&](const auto& s) {
-      return s && same_key_source(s->provider->config(), cfg);
+      return s && policies::same_key_source(s->provider->config(), cfg);
     });
     if (kept != impl.sources.end()) {
       auto& s = **kept;
-      // The new provider starts with the keys its predecessor holds, unless the reload just
-      // read a fresher set itself (a key file is read again by every reload).
-      if (const auto keys = s.provider->keys().current(); keys && !p->keys().loaded()) {
-        p->keys().publish(keys, s.provider->keys().updated_ms());
-      }
       s.provider = p.get();
       s.former_owners.push_back(std::move(s.owner));
       s.owner = runtime;

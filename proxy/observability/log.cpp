@@ -71,13 +71,23 @@ void add_number(std::string& line, std::string_view key, std::int64_t value) {
 class Logger::Queue {
  public:
   explicit Queue(const std::atomic<int>& fd) : fd_(fd), writer_([this] { run(); }) {}
-  ~Queue() {
-    {
-      std::lock_guard lock(mu_);
-      stopping_ = true;
-    }
+  ~Queue() { finish(std::chrono::seconds(2)); }
+
+  // Writes what is queued and stops the writer; true when it finished within `patience`. A
+  // reader that never reads (a stalled pipe) must not keep the process from exiting: the
+  // writer is then left blocked in write(2) and detached, and the caller leaks the Queue.
+  bool finish(std::chrono::milliseconds patience) {
+    if (!writer_.joinable()) return true;
+    std::unique_lock lock(mu_);
+    stopping_ = true;
     wake_.notify_one();
-    writer_.join();  // everything queued is written first
+    if (!finished_.wait_for(lock, patience, [&] { return done_; })) {
+      writer_.detach();
+      return false;
+    }
+    lock.unlock();
+    writer_.join();
+    return true;
   }
 
   // Returns false when the line was dropped.
@@ -97,7 +107,7 @@ class Logger::Queue {
   }
 
  private:
-  static constexpr std::size_t kQueueCap = 4u << 20;
+  static constexpr std::size_t kQueueCap = 1u << 20;
   static constexpr std::size_t kFlushBytes = 64u << 10;
   static constexpr auto kBatchWindow = std::chrono::milliseconds(2);
 
@@ -106,7 +116,11 @@ class Logger::Queue {
     std::unique_lock lock(mu_);
     while (true) {
       if (pending_.empty()) {
-        if (stopping_) return;
+        if (stopping_) {
+          done_ = true;
+          finished_.notify_all();
+          return;
+        }
         idle_ = true;
         wake_.wait(lock, [&] { return !pending_.empty() || stopping_; });
         idle_ = false;
@@ -136,6 +150,8 @@ class Logger::Queue {
   const std::atomic<int>& fd_;
   std::mutex mu_;
   std::condition_variable wake_;
+  std::condition_variable finished_;
+  bool done_ = false;
   std::string pending_;
   bool idle_ = false;
   bool stopping_ = false;
@@ -143,16 +159,13 @@ class Logger::Queue {
 };
 
 Logger::Logger() : queue_(std::make_unique<Queue>(fd_)) {}
-Logger::~Logger() = default;
+Logger::~Logger() {
+  if (!queue_->finish(std::chrono::seconds(2))) (void)queue_.release();  // still in use by its writer
+}
 
 Logger& Logger::instance() {
   static Logger logger;
   return logger;
-}
-
-void Logger::flush() {
-  queue_.reset();  // joins the writer after it wrote everything
-  queue_ = std::make_unique<Queue>(fd_);
 }
 
 void Logger::configure(config::LogLevel level, bool access_log) {

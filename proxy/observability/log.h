@@ -52,9 +52,6 @@ class Logger {
   void log(config::LogLevel level, std::string_view msg, std::initializer_list<LogField> fields = {});
   void access(const AccessLogEntry& entry);
 
-  // Writes every queued line before it returns.
-  void flush();
-
  private:
   class Queue;
   Logger();

@@ -45,13 +45,14 @@ std::uint64_t next_runtime_generation() {
 
 std::shared_ptr<const Runtime> build_runtime(config::Config config,
                                              std::vector<config::ConfigError>& errors,
-                                             std::vector<std::string>* warnings) {
+                                             std::vector<std::string>* warnings,
+                                             const Runtime* previous) {
   auto rt = std::make_shared<Runtime>();
   const auto before = errors.size();
   // Compile from the Runtime's own copy: the engine may keep references into it.
   rt->config = std::move(config);
   const config::Config& cfg = rt->config;
-  rt->engine = policies::PolicyEngine::compile(cfg, errors);
+  rt->engine = policies::PolicyEngine::compile(cfg, errors, previous ? previous->engine.get() : nullptr);
 
   auto add_upstream = [&](const config::Url& url) -> std::size_t {
     const bool https = url.scheme == "https";

@@ -37,8 +37,11 @@ struct Runtime {
 // Compiles the engine, the upstream list and the TLS contexts. Errors (with file:line:column)
 // are appended; returns null when there were any. With `warnings` (check-config), TLS files
 // that do not exist are reported there instead of as errors.
+// On a reload `previous` is the running Runtime: providers that keep their key source share
+// its key stores (see policies::Provider::keys()).
 std::shared_ptr<const Runtime> build_runtime(config::Config config,
                                              std::vector<config::ConfigError>& errors,
-                                             std::vector<std::string>* warnings = nullptr);
+                                             std::vector<std::string>* warnings = nullptr,
+                                             const Runtime* previous = nullptr);
 
 }  // namespace jwt_sidecar::proxy

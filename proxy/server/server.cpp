@@ -113,7 +113,7 @@ struct Server::Impl {
     std::shared_ptr<const Runtime> next;
     if (errors.empty() && loaded.config) {
       check_fixed_settings(running->config, *loaded.config, errors);
-      if (errors.empty()) next = build_runtime(std::move(*loaded.config), errors);
+      if (errors.empty()) next = build_runtime(std::move(*loaded.config), errors, nullptr, running.get());
     }
     std::vector<std::string> messages;
     for (const auto& e : errors) messages.push_back(e.to_string());

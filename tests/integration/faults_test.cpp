@@ -32,9 +32,6 @@ double metric_or_zero(std::uint16_t admin_port, const std::string& series) {
   return metric(admin_port, series).value_or(0);
 }
 
-bool connections_drop_to_zero(std::uint16_t admin_port) {
-  return eventually([&] { return metric(admin_port, "jwt_sidecar_connections_active") == 0.0; });
-}
 
 std::size_t open_fds(pid_t pid) {
   std::error_code ec;
@@ -284,18 +281,6 @@ TEST_CASE("faults: clients vanishing mid-upload and mid-download leave nothing b
 // ---------------------------------------------------------------------------------------------
 
 namespace {
-
-std::string token_for(const TestKey& key, const std::string& kid) {
-  return make_token(key, Algorithm::ES256, R"({"alg":"ES256","kid":")" + kid + "\"}",
-                    std::string(R"({"iss":")") + kIssuer +
-                        R"(","aud":"orders-api","sub":"alice","scope":"orders:read","exp":)" +
-                        std::to_string(unix_now() + 600) + "}");
-}
-
-const TestKey& second_key() {
-  static const TestKey k = TestKey::ec("P-256");
-  return k;
-}
 
 // A proxy whose one provider fetches its keys from a plain-HTTP JWKS server.
 struct IdpFixture {

@@ -36,6 +36,20 @@ inline std::string token(const std::string& extra = R"("scope":"orders:read")",
                     R"({"alg":"ES256","kid":"k1","typ":"JWT"})", claims);
 }
 
+// An ES256 token signed by `key` under `kid`, with the standard audience and scope, valid for
+// ten minutes: for tests that rotate or add keys.
+inline std::string token_for(const TestKey& key, const std::string& kid, const std::string& iss = kIssuer) {
+  return make_token(key, policies::Algorithm::ES256, R"({"alg":"ES256","kid":")" + kid + "\"}",
+                    R"({"iss":")" + iss + R"(","aud":"orders-api","sub":"alice","scope":"orders:read","exp":)" +
+                        std::to_string(unix_now() + 600) + "}");
+}
+
+// A second P-256 key (the shared one signs token()): a rotated-in or unknown key.
+inline const TestKey& second_key() {
+  static const TestKey k = TestKey::ec("P-256");
+  return k;
+}
+
 // The routes most tests use; `extra_top` and `extra_provider` add YAML at those levels.
 inline std::string standard_config(std::uint16_t upstream_port, const std::string& jwks_path,
                                    const std::string& extra_top = "",
@@ -112,5 +126,10 @@ inline std::optional<double> metric(std::uint16_t admin_port, const std::string&
   return std::stod(r->body.substr(at + series.size() + 2));
 }
 
+
+// Every client connection the proxy counts is closed (the gauge on the admin port drops to 0).
+inline bool connections_drop_to_zero(std::uint16_t admin_port) {
+  return eventually([&] { return metric(admin_port, "jwt_sidecar_connections_active") == 0.0; });
+}
 
 }  // namespace jwt_sidecar::testing

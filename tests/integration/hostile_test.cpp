@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "common/ascii.h"
 #include "tests/integration/fixture.h"
 
 using namespace jwt_sidecar::testing;
@@ -39,9 +40,6 @@ struct Seen {
 };
 
 
-bool connections_drop_to_zero(std::uint16_t admin_port) {
-  return eventually([&] { return metric(admin_port, "jwt_sidecar_connections_active") == 0.0; });
-}
 
 // The upstream requests that arrived after the first `from`.
 std::vector<SeenRequest> seen_since(const UpstreamServer& upstream, std::size_t from) {
@@ -96,11 +94,6 @@ std::string path_for_matching(const std::string& target) {
   return out;
 }
 
-bool iequals(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 bool under(const std::string& path, const std::string& prefix) {
   return path == prefix || path.rfind(prefix + "/", 0) == 0;
@@ -908,7 +901,7 @@ TEST_CASE("hostile claims: values that would inject headers never add one at the
     for (const auto& [name, value] : seen[0].headers) {
       INFO(name << ": " << value);
       CHECK(std::find_if(base_names.begin(), base_names.end(), [&](const std::string& b) {
-              return iequals(b, name);
+              return jwt_sidecar::common::equals_ignore_case(b, name);
             }) != base_names.end());
       CHECK(value.find_first_of("\r\n"s + '\0') == std::string::npos);
     }

@@ -13,18 +13,6 @@ using jwt_sidecar::policies::Algorithm;
 
 namespace {
 
-std::string token_for(const TestKey& key, const std::string& kid, const std::string& iss = kIssuer) {
-  const auto now = unix_now();
-  return make_token(key, Algorithm::ES256, R"({"alg":"ES256","kid":")" + kid + "\"}",
-                    R"({"iss":")" + iss + R"(","aud":"orders-api","sub":"alice","scope":"orders:read","exp":)" +
-                        std::to_string(now + 600) + "}");
-}
-
-const TestKey& key2() {
-  static const TestKey k = TestKey::ec("P-256");
-  return k;
-}
-
 // An HTTPS JWKS server trusted through a CA file, an upstream, and the proxy.
 struct LiveKeys {
   explicit LiveKeys(const std::string& provider_extra = "", bool start_server = true,
@@ -98,16 +86,16 @@ TEST_CASE("the set refreshes on max-age, clamped to the configured bounds", "[in
 TEST_CASE("rotation: a new kid works on first use, a removed kid stops after a refresh", "[integration][jwks]") {
   LiveKeys env("    refresh_interval: 1s\n    min_refresh_interval: 1s\n");
   REQUIRE(env.keys_loaded("k1"));
-  env.server.set_jwks(jwks_of({TestKey::shared_ec("P-256").jwk("k1"), key2().jwk("k2")}));
-  CHECK(env.get(token_for(key2(), "k2")) == 200);  // unknown kid -> immediate refetch
-  env.server.set_jwks(jwks_of({key2().jwk("k2")}));
+  env.server.set_jwks(jwks_of({TestKey::shared_ec("P-256").jwk("k1"), second_key().jwk("k2")}));
+  CHECK(env.get(token_for(second_key(), "k2")) == 200);  // unknown kid -> immediate refetch
+  env.server.set_jwks(jwks_of({second_key().jwk("k2")}));
   REQUIRE(env.keys_loaded("k2"));
   const auto r = http_request(env.proxy->port(), "GET", "/orders/1",
                               {{"Authorization", bearer(token_for(TestKey::shared_ec("P-256"), "k1"))}});
   REQUIRE(r);
   CHECK(r->status == 401);
   CHECK(r->body.find("key_not_found") != std::string::npos);
-  CHECK(env.get(token_for(key2(), "k2")) == 200);
+  CHECK(env.get(token_for(second_key(), "k2")) == 200);
 }
 
 TEST_CASE("outages: the last good set keeps working and readiness holds", "[integration][jwks]") {
@@ -217,9 +205,9 @@ TEST_CASE("discovery: the issuer must match exactly", "[integration][jwks]") {
 
 TEST_CASE("jwks_file is re-read when it changes", "[integration][jwks]") {
   ProxyFixture f;
-  const auto t2 = token_for(key2(), "k2");
+  const auto t2 = token_for(second_key(), "k2");
   CHECK(http_request(f.port(), "GET", "/orders/1", {{"Authorization", bearer(t2)}})->status == 401);
-  f.dir.write("jwks.json.tmp", jwks_of({TestKey::shared_ec("P-256").jwk("k1"), key2().jwk("k2")}));
+  f.dir.write("jwks.json.tmp", jwks_of({TestKey::shared_ec("P-256").jwk("k1"), second_key().jwk("k2")}));
   REQUIRE(std::rename((f.dir.path() + "/jwks.json.tmp").c_str(), f.jwks_path.c_str()) == 0);
   REQUIRE(f.proxy.process().wait_for_line("\"kids\":\"k1,k2\""));
   CHECK(http_request(f.port(), "GET", "/orders/1", {{"Authorization", bearer(t2)}})->status == 200);

@@ -1,5 +1,7 @@
 #include "tests/support/http_client.h"
 
+#include "common/ascii.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -15,24 +17,19 @@
 namespace jwt_sidecar::testing {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 }  // namespace
 
 std::string Response::header(std::string_view name) const {
   for (const auto& [n, v] : headers) {
-    if (iequals(n, name)) return v;
+    if (common::equals_ignore_case(n, name)) return v;
   }
   return "";
 }
 
 std::size_t Response::count(std::string_view name) const {
   return static_cast<std::size_t>(std::count_if(headers.begin(), headers.end(),
-                                                [&](const auto& h) { return iequals(h.first, name); }));
+                                                [&](const auto& h) { return common::equals_ignore_case(h.first, name); }));
 }
 
 RawClient::RawClient(std::uint16_t port, std::chrono::milliseconds timeout) {
@@ -123,7 +120,7 @@ std::optional<Response> RawClient::read_response(bool head_request) {
   } while (r.status >= 100 && r.status < 200 && r.status != 101);
 
   if (head_request || r.status == 204 || r.status == 304 || r.status == 101) return r;
-  if (iequals(r.header("Transfer-Encoding"), "chunked")) {
+  if (common::equals_ignore_case(r.header("Transfer-Encoding"), "chunked")) {
     while (true) {
       if (!read_line(line)) return std::nullopt;
       const auto size = std::stoul(line.substr(0, line.find(';')), nullptr, 16);

@@ -20,20 +20,19 @@ std::uint64_t query_number(std::string_view target, std::string_view key, std::u
   return std::stoull(std::string(target.substr(at + key.size() + 1)));
 }
 
-bool iequals(std::string_view a, std::string_view b) { return beast::iequals(a, b); }
 
 }  // namespace
 
 std::string SeenRequest::header(const std::string& name) const {
   for (const auto& [n, v] : headers) {
-    if (iequals(n, name)) return v;
+    if (beast::iequals(n, name)) return v;
   }
   return "";
 }
 
 std::size_t SeenRequest::count(const std::string& name) const {
   return static_cast<std::size_t>(
-      std::count_if(headers.begin(), headers.end(), [&](const auto& h) { return iequals(h.first, name); }));
+      std::count_if(headers.begin(), headers.end(), [&](const auto& h) { return beast::iequals(h.first, name); }));
 }
 
 struct UpstreamServer::Impl {
