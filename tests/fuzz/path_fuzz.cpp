@@ -1,4 +1,4 @@
-// Fuzz target: common::normalize_target (request-target normalisation, policies/path.h).
+// Fuzz target: common::normalize_target (request-target normalisation, common/path.h).
 //
 // The input is the request target, byte for byte. Checked on every input:
 //  - the result is a declared TargetError; on error the output is cleared;
@@ -215,10 +215,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(normalize_target(target, warm) == e);
   FUZZ_CHECK(same(warm, fresh), "warm: " + describe(warm) + " fresh: " + describe(fresh));
 
-  const Model expected = model(target, jwt_sidecar::policies::kMaxTargetBytes);
+  const Model expected = model(target, jwt_sidecar::common::kMaxTargetBytes);
   FUZZ_CHECK(e == expected.error,
              "normalize_target said " + std::string(jwt_sidecar::common::reason(e)) +
-                 ", the model " + std::string(jwt_sidecar::policies::reason(expected.error)));
+                 ", the model " + std::string(jwt_sidecar::common::reason(expected.error)));
 
   if (size > 0) {
     NormalizedTarget limited;
