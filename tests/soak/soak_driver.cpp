@@ -9,7 +9,7 @@
 //   - the load: N connections, one request outstanding on each, every answer compared with the
 //     expected status, error_description, and (forwarded requests) the echo of a per-request id;
 //   - the observer (main thread): the proxy's RSS and fds from /proc, its metrics and its log.
-// The proxy is a child process, killed if this process dies (PR_SET_PDEATHSIG).
+// The proxy is a child process (testing::Process), killed if this process dies.
 #include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -50,6 +50,7 @@
 #include <vector>
 
 #include "proxy/io/net.h"
+#include "tests/support/process.h"
 #include "tests/support/test_keys.h"
 
 namespace {
@@ -469,164 +470,27 @@ class CountingUpstream {
 
 // ------------------------------------------------------------------------------- the proxy
 
-// The proxy as a child process. Its stdout (JSON log lines, access log included) is read all
-// the time: access lines are counted by status and dropped, other lines are kept (bounded).
-class ProxyChild {
- public:
-  ProxyChild(const std::string& binary, const std::string& config) {
-    int out[2], err[2];
-    if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-    std::vector<std::string> args{binary, "--config", config};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const pid_t parent = getpid();
-    pid_ = fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      // Killed with us, whatever way we end (a ctest timeout included).
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (getppid() != parent) _exit(127);
-      dup2(out[1], 1);
-      dup2(err[1], 2);
-      close_range(3, ~0U, 0);
-      signal(SIGPIPE, SIG_DFL);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(out[1]);
-    close(err[1]);
-    out_fd_ = out[0];
-    err_fd_ = err[0];
-    reader_ = std::thread([this] { pump(); });
-  }
-
-  ~ProxyChild() {
-    if (running()) {
-      kill(pid_, SIGKILL);
-      wait_exit(seconds(10));
-    }
-    if (reader_.joinable()) reader_.join();
-    close(out_fd_);
-    close(err_fd_);
-  }
-
-  pid_t pid() const { return pid_; }
-
-  bool running() {
-    if (exited_) return false;
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      exited_ = true;
-      status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      return false;
-    }
-    return true;
-  }
-
-  // The exit status, or -1 if still running after `timeout`.
-  int wait_exit(milliseconds timeout) {
-    const auto until = SteadyClock::now() + timeout;
-    while (running()) {
-      if (SteadyClock::now() >= until) return -1;
-      std::this_thread::sleep_for(milliseconds(10));
-    }
-    return status_;
-  }
-
-  // The first log line containing `needle`, waiting at most `timeout`.
-  std::optional<std::string> wait_for_line(const std::string& needle, milliseconds timeout) {
-    std::unique_lock lock(mu_);
-    const auto until = SteadyClock::now() + timeout;
-    while (true) {
-      for (const auto& l : lines_) {
-        if (l.find(needle) != std::string::npos) return l;
-      }
-      if (eof_ || cv_.wait_until(lock, until) == std::cv_status::timeout) {
-        for (const auto& l : lines_) {
-          if (l.find(needle) != std::string::npos) return l;
-        }
-        return std::nullopt;
-      }
-    }
-  }
-
-  std::vector<std::string> lines() const {
-    std::lock_guard lock(mu_);
-    return lines_;
-  }
-  std::string stderr_text() const {
-    std::lock_guard lock(mu_);
-    return err_;
-  }
-
+// What the proxy's log says, counted as the lines arrive (testing::Process hands each stdout
+// line here first): access lines by status, warn and error lines. Only the other lines are
+// kept, and at most 2,000 of them, so millions of access lines never pile up in memory.
+struct ProxyLog {
   std::atomic<std::uint64_t> access_lines{0}, warn_lines{0}, error_lines{0};
   std::array<std::atomic<std::uint64_t>, 600> access_by_status{};
+  std::atomic<std::size_t> kept{0};
 
- private:
-  void line(std::string_view l) {
+  bool keep(std::string_view l) {
     if (l.find("\"msg\":\"request\"") != std::string_view::npos) {
       ++access_lines;
       const auto at = l.find("\"status\":");
       unsigned s = 0;
       if (at != std::string_view::npos) std::from_chars(l.data() + at + 9, l.data() + l.size(), s);
       ++access_by_status[s < 600 ? s : 0];
-      return;
+      return false;
     }
     if (l.find("\"level\":\"warn\"") != std::string_view::npos) ++warn_lines;
     if (l.find("\"level\":\"error\"") != std::string_view::npos) ++error_lines;
-    std::lock_guard lock(mu_);
-    if (lines_.size() < 2000) lines_.emplace_back(l);
-    cv_.notify_all();
+    return kept++ < 2000;
   }
-
-  void pump() {
-    pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
-    int open_fds = 2;
-    std::string partial;
-    std::vector<char> buf(1 << 16);
-    while (open_fds > 0) {
-      if (poll(fds, 2, -1) < 0) {
-        if (errno == EINTR) continue;
-        break;
-      }
-      for (int i = 0; i < 2; ++i) {
-        if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-        const auto n = read(fds[i].fd, buf.data(), buf.size());
-        if (n <= 0) {
-          fds[i].fd = -1;
-          --open_fds;
-          continue;
-        }
-        if (i == 1) {
-          std::lock_guard lock(mu_);
-          if (err_.size() < 65536) err_.append(buf.data(), static_cast<std::size_t>(n));
-          continue;
-        }
-        partial.append(buf.data(), static_cast<std::size_t>(n));
-        std::size_t start = 0, nl;
-        while ((nl = partial.find('\n', start)) != std::string::npos) {
-          line(std::string_view(partial).substr(start, nl - start));
-          start = nl + 1;
-        }
-        partial.erase(0, start);
-      }
-    }
-    std::lock_guard lock(mu_);
-    eof_ = true;
-    cv_.notify_all();
-  }
-
-  pid_t pid_ = -1;
-  int out_fd_ = -1, err_fd_ = -1;
-  bool exited_ = false;
-  int status_ = -1;
-  std::thread reader_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::string> lines_;
-  std::string err_;
-  bool eof_ = false;
 };
 
 // ------------------------------------------------------------------- /proc: RSS and fds
@@ -1095,7 +959,9 @@ routes:
                                  work.c_str());
   { std::ofstream(work + "/config.yaml") << config; }
 
-  ProxyChild proxy(opt.binary, work + "/config.yaml");  // forked before any thread starts
+  ProxyLog log;
+  jwt_sidecar::testing::Process proxy(opt.binary, {"--config", work + "/config.yaml"},
+                                      [&log](std::string_view l) { return log.keep(l); });
   upstream.start();
   const auto listening = proxy.wait_for_line("\"msg\":\"listening\"", seconds(20));
   if (!listening) {
@@ -1153,7 +1019,7 @@ routes:
     c = fd_census(pid, port, upstream.port());
     const auto m = scrape(admin_port);
     active = m && m->count("jwt_sidecar_connections_active") ? m->at("jwt_sidecar_connections_active") : -1;
-    return c.client == 0 && active == 0 && proxy.access_lines.load() >= static_cast<std::uint64_t>(kKindCount);
+    return c.client == 0 && active == 0 && log.access_lines.load() >= static_cast<std::uint64_t>(kKindCount);
   };
   FdCensus base;
   double active = -1;
@@ -1170,9 +1036,9 @@ routes:
     std::printf("FAIL: cannot read /metrics on the admin port\n");
     return 1;
   }
-  const std::uint64_t access_before = proxy.access_lines.load();
+  const std::uint64_t access_before = log.access_lines.load();
   std::array<std::uint64_t, 600> access_status_before{};
-  for (std::size_t s = 0; s < 600; ++s) access_status_before[s] = proxy.access_by_status[s].load();
+  for (std::size_t s = 0; s < 600; ++s) access_status_before[s] = log.access_by_status[s].load();
   std::array<std::uint64_t, kKindCount> upstream_before{};
   for (std::size_t k = 0; k < kKindCount; ++k) upstream_before[k] = upstream.received[k].load();
   const std::uint64_t upstream_unclassified_before = upstream.unclassified.load();
@@ -1243,7 +1109,7 @@ routes:
   }
 
   if (proxy_died) {
-    fail(fmt("the proxy exited during the load (status %d); stderr:\n%s", proxy.wait_exit(seconds(1)),
+    fail(fmt("the proxy exited during the load (status %d); stderr:\n%s", proxy.wait(seconds(1)),
              proxy.stderr_text().c_str()));
   }
   if (g_interrupted.load()) fail("interrupted (SIGINT/SIGTERM): the load was cut short");
@@ -1262,7 +1128,7 @@ routes:
     if (m) metrics_after = *m;
     active = m && m->count("jwt_sidecar_connections_active") ? m->at("jwt_sidecar_connections_active") : -1;
     fds_ok = after.client == 0 && after.other == base.other && active == 0 &&
-             after.upstream == upstream.open.load() && proxy.access_lines.load() - access_before >= answered;
+             after.upstream == upstream.open.load() && log.access_lines.load() - access_before >= answered;
     settle_s = std::chrono::duration<double>(SteadyClock::now() - settle_start).count();
     if (fds_ok || settle_s > opt.settle_timeout) break;
     std::this_thread::sleep_for(milliseconds(100));
@@ -1394,17 +1260,17 @@ routes:
   }
   if (active != 0) fail(fmt("jwt_sidecar_connections_active is %.0f after every client connection closed (%.0f s)", active, settle_s));
   {
-    const auto lines = proxy.access_lines.load() - access_before;
+    const auto lines = log.access_lines.load() - access_before;
     bool by_status_ok = true;
     for (std::size_t s = 0; s < 600; ++s) {
-      if (proxy.access_by_status[s].load() - access_status_before[s] != st.by_status[s].load()) by_status_ok = false;
+      if (log.access_by_status[s].load() - access_status_before[s] != st.by_status[s].load()) by_status_ok = false;
     }
     std::printf("access log: %s lines, %s\n", with_commas(lines).c_str(),
                 by_status_ok ? "agrees with the client's answers by status" : "DISAGREES with the client's answers by status");
     if (!by_status_ok) {
       std::string got, want;
       for (std::size_t s = 0; s < 600; ++s) {
-        if (const auto n = proxy.access_by_status[s].load() - access_status_before[s]) got += fmt(" %zu:%" PRIu64, s, n);
+        if (const auto n = log.access_by_status[s].load() - access_status_before[s]) got += fmt(" %zu:%" PRIu64, s, n);
         if (const auto n = st.by_status[s].load()) want += fmt(" %zu:%" PRIu64, s, n);
       }
       fail("access log lines by status (" + (got.empty() ? std::string("none") : got.substr(1)) +
@@ -1458,8 +1324,9 @@ routes:
 
   // --- 6. the proxy's log and its exit.
   {
-    const auto lines = proxy.lines();
-    std::printf("proxy log: %" PRIu64 " warn and %" PRIu64 " error lines\n", proxy.warn_lines.load(), proxy.error_lines.load());
+    proxy.drain_output();
+    const auto lines = proxy.stdout_lines();
+    std::printf("proxy log: %" PRIu64 " warn and %" PRIu64 " error lines\n", log.warn_lines.load(), log.error_lines.load());
     int shown = 0;
     for (const auto& l : lines) {
       if ((l.find("\"level\":\"warn\"") != std::string::npos || l.find("\"level\":\"error\"") != std::string::npos) &&
@@ -1467,16 +1334,17 @@ routes:
         std::printf("  %s\n", l.c_str());
       }
     }
-    if (proxy.error_lines.load()) fail(fmt("the proxy logged %" PRIu64 " error lines", proxy.error_lines.load()));
+    if (log.error_lines.load()) fail(fmt("the proxy logged %" PRIu64 " error lines", log.error_lines.load()));
     if (!proxy_died) {
       kill(pid, SIGTERM);
-      const int status = proxy.wait_exit(seconds(30));
+      const int status = proxy.wait(seconds(30));
       std::printf("proxy exit after SIGTERM: %d\n", status);
       if (status != 0) fail(fmt("the proxy exited with %d after SIGTERM (expected 0)", status));
     }
     if (opt.keep) {
       std::ofstream out(work + "/proxy.log");
-      for (const auto& l : proxy.lines()) out << l << '\n';
+      proxy.drain_output();
+      for (const auto& l : proxy.stdout_lines()) out << l << '\n';
       out << "--- stderr\n" << proxy.stderr_text();
     }
   }

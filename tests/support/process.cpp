@@ -6,7 +6,7 @@
 #include <sys/socket.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,32 +18,39 @@
 #include <stdexcept>
 #include <thread>
 
-extern char** environ;
 
 namespace jwt_sidecar::testing {
 
-Process::Process(const std::string& binary, const std::vector<std::string>& args) {
+Process::Process(const std::string& binary, const std::vector<std::string>& args, LineFilter keep)
+    : keep_(std::move(keep)) {
   int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-  // The test process holds listening sockets (upstreams, JWKS servers) without CLOEXEC; a
-  // child inheriting them would keep them open after the test closes them.
-  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   std::vector<std::string> argv_store{binary};
   argv_store.insert(argv_store.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_store) argv.push_back(a.data());
   argv.push_back(nullptr);
-  const int rc = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  const pid_t parent = getpid();
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    // Only async-signal-safe calls until exec (the test process has threads). The child dies
+    // with the test process, however that ends (a crash or a ctest timeout included).
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    dup2(out[1], 1);
+    dup2(err[1], 2);
+    // The test process holds listening sockets (upstreams, JWKS servers) without CLOEXEC; a
+    // child inheriting them would keep them open after the test closes them.
+    close_range(3, ~0U, 0);
+    ::signal(SIGPIPE, SIG_DFL);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
   close(out[1]);
   close(err[1]);
   out_fd_ = out[0];
   err_fd_ = err[0];
-  if (rc != 0) throw std::runtime_error("posix_spawn " + binary + " failed");
   reader_ = std::thread([this] { pump(); });
 }
 
@@ -80,11 +87,13 @@ void Process::pump() {
         continue;
       }
       out_buf_.append(buf, static_cast<std::size_t>(n));
-      std::size_t nl;
-      while ((nl = out_buf_.find('\n')) != std::string::npos) {
-        lines_.push_back(out_buf_.substr(0, nl));
-        out_buf_.erase(0, nl + 1);
+      std::size_t start = 0, nl;
+      while ((nl = out_buf_.find('\n', start)) != std::string::npos) {
+        const std::string_view line(out_buf_.data() + start, nl - start);
+        if (!keep_ || keep_(line)) lines_.emplace_back(line);
+        start = nl + 1;
       }
+      out_buf_.erase(0, start);
     }
     cv_.notify_all();
   }

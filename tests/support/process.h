@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
+#include <string_view>
 #include <cstdint>
 #include <mutex>
 #include <thread>
@@ -17,8 +19,13 @@ namespace jwt_sidecar::testing {
 
 class Process {
  public:
+  // Sees each stdout line first (on the reader thread); the line is kept for wait_for_line()
+  // and stdout_lines() only when it returns true. A long run (the soak test) counts its access
+  // lines this way instead of keeping millions of them.
+  using LineFilter = std::function<bool(std::string_view line)>;
+
   // Starts `binary args...` with stdout and stderr captured through pipes.
-  Process(const std::string& binary, const std::vector<std::string>& args);
+  Process(const std::string& binary, const std::vector<std::string>& args, LineFilter keep = {});
   ~Process();  // SIGKILL if still running
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
@@ -44,6 +51,7 @@ class Process {
  private:
   // A thread drains both pipes all the time: a child blocked on a full pipe would stall.
   void pump();
+  LineFilter keep_;
   pid_t pid_ = -1;
   int out_fd_ = -1, err_fd_ = -1;
   std::thread reader_;

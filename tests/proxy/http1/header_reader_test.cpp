@@ -5,6 +5,7 @@
 #include <string>
 
 using namespace jwt_sidecar::proxy;
+using namespace std::string_literals;
 
 namespace {
 
@@ -29,7 +30,7 @@ TEST_CASE("check_raw_header: line endings and control bytes", "[header_reader]")
   CHECK(check_raw_header("GET / HTTP/1.1\nHost: a\r\n") == "bare_lf_in_header");
   CHECK(check_raw_header("GET / HTTP/1.1\r\nX: a\r\n b\r\n") == "obs_fold_in_header");
   CHECK(check_raw_header("GET / HTTP/1.1\r\nX: a\r\n\tb\r\n") == "obs_fold_in_header");
-  CHECK(check_raw_header(std::string("GET / HTTP/1.1\r\nX: a\0b\r\n", 26)) == "nul_in_header");
+  CHECK(check_raw_header("GET / HTTP/1.1\r\nX: a\0b\r\n"s) == "nul_in_header");
   CHECK(check_raw_header("GET / HTTP/1.1\r\nX: a\x01" "b\r\n") == "control_character_in_header");
   CHECK(check_raw_header("GET / HTTP/1.1\r\nX: a\x7f" "b\r\n") == "control_character_in_header");
   // Far from the start, past the 16-byte blocks of the fast scan.
