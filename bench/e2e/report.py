@@ -16,7 +16,7 @@ import os
 import re
 import sys
 
-# The workloads of issue 5, in report order. `target` is the issue's ratio against HAProxy
+# The workloads of issues 5 and 12, in report order. `target` is the issue's ratio against HAProxy
 # (for "scale", against jwt-sidecar's own 10-route run). Targets are reported, never asserted.
 WORKLOADS = [
     ("upstream", "1. upstream direct (nginx: the ceiling)", None),
@@ -199,7 +199,7 @@ def text_table(table_rows):
             f"{rec['cpu_util'] * 100:.0f}%" if rec.get("cpu_util") is not None else "-",
             f"{rec['hwm_mib']:.1f} MiB" if rec.get("hwm_mib") is not None else "-",
             f"{ratio:.2f}×" if ratio is not None else "",
-            f"≥ {target:.1f}×" if target is not None else "",  # same format as the targets list
+            f"≥ {target:g}×" if target is not None else "",  # same format as the targets list
             ("yes" if met else "NO") if met is not None else "",
             verdict(rec),
         ])
@@ -319,7 +319,7 @@ def svg_chart(table_rows, idle_checks, meta):
             if ratio is not None:
                 txt += f"  {ratio:.2f}×"
                 if target is not None:
-                    txt += f" (target {target:.1f}×)"
+                    txt += f" (target {target:g}×)"
             cls = "v" if met is None else ("ok" if met else "miss")
             body.append(f'<text x="{left + w + 5:.1f}" y="{y + bar_h - 4}" class="{cls}">'
                         f'{esc(txt)}</text>')
@@ -416,7 +416,7 @@ def cmd_render(a):
     for key, proxy, rec, ratio, target, met in table_rows:
         if target is None:
             continue
-        target_lines.append(f"- {LABEL[key]}: {ratio:.2f}× (target ≥ {target:.1f}×) — "
+        target_lines.append(f"- {LABEL[key]}: {ratio:.2f}× (target ≥ {target:g}×) — "
                             + ("**met**" if met else "**not met**"))
     for what, mib, target, met in idle_checks:
         target_lines.append(f"- {what}: {mib:.1f} MiB (target ≤ {target} MiB) — "
@@ -467,7 +467,7 @@ def cmd_render(a):
           "*answers* says whether every answer was the expected one (2xx, or 401 for "
           "workload 6).\n\n")
         w(md_table(head, lines) + "\n\n")
-        w("### Targets of issue 5\n\n")
+        w("### Targets (issues 5 and 12)\n\n")
         w("\n".join(target_lines) + "\n\n")
         if idle_lines:
             w("### Idle connections\n\n" + "\n".join(idle_lines) + "\n\n")

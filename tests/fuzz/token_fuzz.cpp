@@ -70,7 +70,9 @@
 #include "policies/status.h"
 #include "policies/verify.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "policies/openssl_ptr.h"
 #include "tests/fuzz/signature_oracle.h"
+#include "tests/support/test_keys.h"
 
 namespace {
 
@@ -82,6 +84,7 @@ using jwt_sidecar::fuzz::expected_signature;
 using jwt_sidecar::fuzz::oracle_usable;
 using jwt_sidecar::fuzz::oracle_verify;
 using jwt_sidecar::fuzz::printable;
+using jwt_sidecar::testing::TestKey;
 
 [[noreturn]] void setup_failed(const std::string& what) {
   std::fprintf(stderr, "token_fuzz setup: %s\n", what.c_str());
@@ -106,8 +109,7 @@ std::string sha(const char* digest, std::string_view text) {
   return std::string(reinterpret_cast<const char*>(out.data()), len);
 }
 
-struct PkeyFree { void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); } };
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
+using PkeyPtr = jwt_sidecar::policies::EvpPkeyPtr;
 
 // The Ed25519 key whose 32-byte seed is SHA-256("jwt-sidecar fuzz ed25519").
 PkeyPtr ed25519_key(std::string& jwk) {
@@ -164,7 +166,7 @@ struct Fixture {
   std::shared_ptr<const KeySet> keys;        // the vectors' keys and the derived ones
   std::shared_ptr<const KeySet> more_keys;   // the same plus two P-256 keys
   std::string a1_secret, rfc7520_secret, hs512_secret;
-  PkeyPtr ed25519, es256;
+  TestKey ed25519, es256;
 };
 
 std::shared_ptr<const KeySet> load_set(const std::vector<std::string>& jwks) {
@@ -216,9 +218,9 @@ const Fixture& fixture() {
     add_keys_of(read_file(root / "config/examples/jwks.json"), false);
 
     std::string jwk;
-    out.ed25519 = ed25519_key(jwk);
+    out.ed25519 = TestKey::adopt(ed25519_key(jwk), "Ed25519");
     jwks.push_back(jwk);
-    out.es256 = p256_key("jwt-sidecar fuzz es256", "fuzz-es256", jwk);
+    out.es256 = TestKey::adopt(p256_key("jwt-sidecar fuzz es256", "fuzz-es256", jwk), "P-256");
     jwks.push_back(jwk);
     out.hs512_secret = sha("SHA512", "jwt-sidecar fuzz hs512");
     jwks.push_back(R"({"kty":"oct","kid":"fuzz-hs512","alg":"HS512","k":")" +
@@ -255,50 +257,15 @@ const Fixture& fixture() {
   return f;
 }
 
+// The one signer the tests use (tests/support/test_keys): HMAC, EdDSA, and ES256 as JWS R || S.
 std::string sign(const Fixture& f, unsigned mode, std::string_view input) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-  std::size_t len = 0;
-  auto hmac = [&](const char* md, const std::string& secret) {
-    if (!EVP_Q_mac(nullptr, "HMAC", nullptr, md, nullptr, secret.data(), secret.size(),
-                   reinterpret_cast<const unsigned char*>(input.data()), input.size(),
-                   mac.data(), mac.size(), &len)) {
-      setup_failed("HMAC");
-    }
-    return std::string(reinterpret_cast<const char*>(mac.data()), len);
-  };
-  if (mode == 1) return hmac("SHA256", f.a1_secret);
-  if (mode == 2) return hmac("SHA256", f.rfc7520_secret);
-  if (mode == 3) return hmac("SHA512", f.hs512_secret);
-
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  const bool ed = mode == 4;
-  std::string out;
-  std::size_t sig_len = 0;
-  if (!ctx ||
-      EVP_DigestSignInit_ex(ctx, nullptr, ed ? nullptr : "SHA256", nullptr, nullptr,
-                            ed ? f.ed25519.get() : f.es256.get(), nullptr) != 1 ||
-      EVP_DigestSign(ctx, nullptr, &sig_len, reinterpret_cast<const unsigned char*>(input.data()),
-                     input.size()) != 1) {
-    setup_failed("sign");
+  switch (mode) {
+    case 1: return TestKey::oct(f.a1_secret).sign(Algorithm::HS256, input);
+    case 2: return TestKey::oct(f.rfc7520_secret).sign(Algorithm::HS256, input);
+    case 3: return TestKey::oct(f.hs512_secret).sign(Algorithm::HS512, input);
+    case 4: return f.ed25519.sign(Algorithm::EdDSA, input);
+    default: return f.es256.sign(Algorithm::ES256, input);
   }
-  out.resize(sig_len);
-  if (EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(out.data()), &sig_len,
-                     reinterpret_cast<const unsigned char*>(input.data()), input.size()) != 1) {
-    setup_failed("sign");
-  }
-  EVP_MD_CTX_free(ctx);
-  out.resize(sig_len);
-  if (ed) return out;
-  // ECDSA: OpenSSL's DER to JWS R || S.
-  const auto* der = reinterpret_cast<const unsigned char*>(out.data());
-  ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &der, static_cast<long>(out.size()));
-  std::array<unsigned char, 64> raw{};
-  if (!sig || BN_bn2binpad(ECDSA_SIG_get0_r(sig), raw.data(), 32) != 32 ||
-      BN_bn2binpad(ECDSA_SIG_get0_s(sig), raw.data() + 32, 32) != 32) {
-    setup_failed("ECDSA signature");
-  }
-  ECDSA_SIG_free(sig);
-  return std::string(reinterpret_cast<const char*>(raw.data()), raw.size());
 }
 
 // ---- Status classes ----------------------------------------------------------------------

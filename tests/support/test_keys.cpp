@@ -81,6 +81,13 @@ TestKey TestKey::okp(std::string_view crv) {
   return k;
 }
 
+TestKey TestKey::adopt(policies::EvpPkeyPtr pkey, std::string_view crv) {
+  TestKey k;
+  k.pkey_ = std::move(pkey);
+  k.crv_ = std::string(crv);
+  return k;
+}
+
 TestKey TestKey::oct(std::string secret) {
   TestKey k;
   k.secret_ = std::move(secret);

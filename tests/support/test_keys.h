@@ -20,6 +20,9 @@ class TestKey {
   static TestKey ec(std::string_view crv);   // "P-256", "P-384", "P-521"
   static TestKey okp(std::string_view crv);  // "Ed25519", "Ed448"
   static TestKey oct(std::string secret);
+  // A key made elsewhere (the fuzz targets derive theirs from fixed seeds, to be reproducible).
+  // `crv` as for ec()/okp(): "P-256", "Ed25519", ...
+  static TestKey adopt(policies::EvpPkeyPtr pkey, std::string_view crv);
 
   // Keys are costly to generate (RSA especially): tests share one of each per process.
   static const TestKey& shared_rsa();
