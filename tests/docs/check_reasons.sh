@@ -13,7 +13,7 @@
 # Exits 0 when everything holds, 1 naming each problem, 2 on a usage error.
 set -euo pipefail
 
-root="${1:-$(cd "$(dirname "$0")/../.." && pwd)}"
+root="$(cd "${1:-$(dirname "$0")/../..}" && pwd)"  # absolute: links are resolved against it
 if [ ! -f "$root/policies/status.cpp" ] || [ ! -f "$root/docs/status-codes.md" ]; then
   echo "usage: $0 [REPOSITORY_ROOT] (needs policies/status.cpp and docs/status-codes.md)" >&2
   exit 2
