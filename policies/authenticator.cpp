@@ -148,18 +148,18 @@ Authentication Authenticator::verify_token(std::string_view token, TokenLocation
     a.status = Status::token_source_not_allowed;
   } else {
     a.cache = cache ? Decision::Cache::miss : Decision::Cache::none;
-    a.status = verify_with_cache(token, provider, now, scratch, cache, a.cache);
+    a.status = verify_with_cache(token, hit, provider, now, scratch, cache, a.cache);
   }
   return a;
 }
 
 // Signature and registered claims, through the cache: a hit skips parsing and the signature
 // (its key must still be in the provider's set), never the time checks.
-Status Authenticator::verify_with_cache(std::string_view token, const Provider& provider, std::int64_t now,
-                                        ParsedJws& scratch, TokenCache* cache, Decision::Cache& use) const {
+Status Authenticator::verify_with_cache(std::string_view token, TokenCache::Entry* hit, const Provider& provider,
+                                        std::int64_t now, ParsedJws& scratch, TokenCache* cache,
+                                        Decision::Cache& use) const {
   const auto keys = provider.keys().current();
   if (!keys) return Status::keys_unavailable;
-  TokenCache::Entry* hit = cache ? cache->find(token) : nullptr;
   if (hit && TokenCache::key_still_valid(*hit, keys)) {
     scratch.copy_verified_from(hit->jws);
     use = Decision::Cache::hit;

@@ -60,8 +60,10 @@ class Authenticator {
  private:
   Authenticator() = default;
   const Provider* provider_for(const ParsedJws& jws, Status& status) const;
-  Status verify_with_cache(std::string_view token, const Provider& provider, std::int64_t now,
-                           ParsedJws& scratch, TokenCache* cache, Decision::Cache& use) const;
+  // `hit`: the token's cache entry found by verify_token(), or null.
+  Status verify_with_cache(std::string_view token, TokenCache::Entry* hit, const Provider& provider,
+                           std::int64_t now, ParsedJws& scratch, TokenCache* cache,
+                           Decision::Cache& use) const;
 
   std::vector<std::unique_ptr<Provider>> providers_;
   std::unordered_map<std::string, const Provider*> by_issuer_;

@@ -179,9 +179,10 @@ struct JwksFetcher::Impl : std::enable_shared_from_this<Impl> {
   void poll_file(Source& s) {
     const auto& path = *s.provider->config().jwks_file;
     struct stat st {};
+    const bool exists = ::stat(path.c_str(), &st) == 0;
+    if (exists && s.has_file_stat && same_file(st, s.file_stat)) return;
     std::ifstream in;
-    if (::stat(path.c_str(), &st) == 0 && s.has_file_stat && same_file(st, s.file_stat)) return;
-    if (::stat(path.c_str(), &st) == 0) in.open(path, std::ios::binary);
+    if (exists) in.open(path, std::ios::binary);
     if (!in.is_open() || !in) {
       if (!s.file_unreadable) {
         s.file_unreadable = true;
