@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -28,16 +29,27 @@ std::string_view level_name(config::LogLevel level) {
   return "info";
 }
 
-// Appends an RFC 3339 UTC time with milliseconds, formatted on the stack.
+// Appends an RFC 3339 UTC time with milliseconds. The "YYYY-MM-DDTHH:MM:SS." part changes once
+// a second, so each thread keeps the last one it formatted and only appends the milliseconds.
 void append_time(std::string& line, std::int64_t unix_ms) {
-  const std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  const int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                              static_cast<int>(unix_ms % 1000));
-  if (n > 0) line.append(buf, static_cast<std::size_t>(std::min(n, static_cast<int>(sizeof buf) - 1)));
+  thread_local std::int64_t cached_second = -1;
+  thread_local char prefix[32];
+  thread_local std::size_t prefix_len = 0;
+  const std::int64_t second = unix_ms / 1000;
+  if (second != cached_second) {
+    const std::time_t secs = static_cast<std::time_t>(second);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    const int n = std::snprintf(prefix, sizeof prefix, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
+                                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    prefix_len = n > 0 ? std::min(static_cast<std::size_t>(n), sizeof prefix - 1) : 0;
+    cached_second = second;
+  }
+  line.append(prefix, prefix_len);
+  const int ms = static_cast<int>(unix_ms % 1000);
+  const char digits[4] = {static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
+                          static_cast<char>('0' + ms % 10), 'Z'};
+  line.append(digits, sizeof digits);
 }
 
 void begin_line(std::string& line, std::string_view level) {
@@ -59,7 +71,9 @@ void add_number(std::string& line, std::string_view key, std::int64_t value) {
   line += ",\"";
   line += key;
   line += "\":";
-  line += std::to_string(value);
+  char buf[24];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  if (ec == std::errc()) line.append(buf, end);
 }
 
 }  // namespace

@@ -21,7 +21,8 @@
 
 namespace jwt_sidecar::testing {
 
-Process::Process(const std::string& binary, const std::vector<std::string>& args, LineFilter keep)
+Process::Process(const std::string& binary, const std::vector<std::string>& args, LineFilter keep,
+                 const std::vector<std::string>& extra_env)
     : keep_(std::move(keep)) {
   int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
@@ -30,6 +31,11 @@ Process::Process(const std::string& binary, const std::vector<std::string>& args
   std::vector<char*> argv;
   for (auto& a : argv_store) argv.push_back(a.data());
   argv.push_back(nullptr);
+  std::vector<std::string> env_store(extra_env);
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
+  for (auto& e : env_store) envp.push_back(e.data());
+  envp.push_back(nullptr);
   const pid_t parent = getpid();
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
@@ -44,7 +50,7 @@ Process::Process(const std::string& binary, const std::vector<std::string>& args
     // child inheriting them would keep them open after the test closes them.
     close_range(3, ~0U, 0);
     ::signal(SIGPIPE, SIG_DFL);
-    execv(argv[0], argv.data());
+    execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
   close(out[1]);
@@ -182,13 +188,14 @@ std::string TempDir::write(const std::string& name, const std::string& content) 
   return p;
 }
 
-ProxyProcess::ProxyProcess(const std::string& yaml) {
+ProxyProcess::ProxyProcess(const std::string& yaml, const std::vector<std::string>& extra_env) {
   char tmpl[] = "/tmp/jwt-sidecar-proxy-XXXXXX";
   if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp");
   dir_ = tmpl;
   config_path_ = dir_ + "/config.yaml";
   std::ofstream(config_path_) << yaml;
-  process_ = std::make_unique<Process>(binary_path(), std::vector<std::string>{"--config", config_path_});
+  process_ = std::make_unique<Process>(binary_path(), std::vector<std::string>{"--config", config_path_},
+                                       Process::LineFilter{}, extra_env);
   const auto line = process_->wait_for_line("\"msg\":\"listening\"");
   if (!line) {
     throw std::runtime_error("jwt-sidecar did not start: " + process_->stderr_text());

@@ -24,8 +24,10 @@ class Process {
   // lines this way instead of keeping millions of them.
   using LineFilter = std::function<bool(std::string_view line)>;
 
-  // Starts `binary args...` with stdout and stderr captured through pipes.
-  Process(const std::string& binary, const std::vector<std::string>& args, LineFilter keep = {});
+  // Starts `binary args...` with stdout and stderr captured through pipes, in this process's
+  // environment plus `extra_env` ("NAME=value" each).
+  Process(const std::string& binary, const std::vector<std::string>& args, LineFilter keep = {},
+          const std::vector<std::string>& extra_env = {});
   ~Process();  // SIGKILL if still running
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
@@ -69,7 +71,7 @@ class Process {
 // A proxy process started from a YAML config written to a temporary file.
 class ProxyProcess {
  public:
-  explicit ProxyProcess(const std::string& yaml);
+  explicit ProxyProcess(const std::string& yaml, const std::vector<std::string>& extra_env = {});
   ~ProxyProcess();
   std::uint16_t port() const { return port_; }
   std::uint16_t admin_port() const { return admin_port_; }
