@@ -145,6 +145,32 @@ struct Route {
   Mark mark;
 };
 
+// `revocation.redis`: where the shared list lives (DESIGN.md "Revocation").
+struct RedisSource {
+  std::string url;          // as written: redis://host[:port][/db] or rediss://
+  bool tls = false;         // rediss://
+  std::string host;
+  std::uint16_t port = 6379;
+  unsigned db = 0;
+  std::optional<std::string> username;       // Redis ACL user
+  std::optional<std::string> password_file;  // read when connecting; never logged
+  std::optional<std::string> ca_file;        // rediss:// only
+  std::string key_prefix = "jwt-sidecar:";
+  Duration resync_interval = std::chrono::seconds(60);
+  Mark mark;
+};
+
+// `revocation:`: at least one source. Lists are read after startup, never by load_config().
+struct RevocationConfig {
+  std::optional<std::string> file;  // a YAML list (config/revocation_list.h)
+  Mark file_mark;
+  std::optional<RedisSource> redis;
+  Duration max_stale = std::chrono::minutes(5);
+  enum class OnStale { reject, allow };
+  OnStale on_stale = OnStale::reject;
+  Mark mark;
+};
+
 enum class LogLevel { debug, info, warn, error };
 
 struct Config {
@@ -160,6 +186,7 @@ struct Config {
   bool access_log = true;
   std::vector<Provider> providers;  // in the order written
   std::vector<Route> routes;        // first match wins
+  std::optional<RevocationConfig> revocation;
 };
 
 }  // namespace jwt_sidecar::config

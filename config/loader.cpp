@@ -4,10 +4,6 @@
 #include "config/loader.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <limits>
 #include <tuple>
 
@@ -30,7 +26,7 @@ constexpr std::uint64_t kMaxThreads = 1024;
 
 const std::vector<std::string_view> kTopKeys = {
     "listen", "tls",       "upstream",   "admin",     "threads", "token_cache_size",
-    "limits", "log_level", "access_log", "providers", "routes"};
+    "limits", "log_level", "access_log", "providers", "routes",   "revocation"};
 const std::vector<std::string_view> kLimitKeys = {
     "max_header_bytes", "max_body_bytes",   "max_token_bytes", "header_timeout",
     "idle_timeout",     "upstream_timeout", "drain_timeout"};
@@ -161,6 +157,7 @@ void read_top_level(YamlReader& reader, const YAML::Node& root, Config& config) 
   if (const auto* routes = map.find("routes")) {
     detail::read_routes(reader, *routes, config.providers, config.routes);
   }
+  if (const auto* revocation = map.find("revocation")) detail::read_revocation(reader, *revocation, config.revocation);
 }
 
 }  // namespace
@@ -195,21 +192,15 @@ LoadResult load_config(std::string_view yaml_text, const std::string& file) {
 }
 
 LoadResult load_config_file(const std::string& path) {
-  auto whole_file_error = [&](std::string message) {
+  std::string problem;
+  const auto text = detail::read_file_text(path, kMaxFileBytes, problem);
+  if (!text) {
     LoadResult result;
-    result.errors.push_back(ConfigError{Mark{path, 0, 0}, std::move(message)});
+    // Line 0: the file as a whole, where a position would mislead.
+    result.errors.push_back(ConfigError{Mark{path, 0, 0}, std::move(problem)});
     return result;
-  };
-  std::error_code ignored;
-  if (std::filesystem::is_directory(path, ignored)) return whole_file_error("is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return whole_file_error(std::string("cannot open: ") + std::strerror(errno));
-  std::string text(kMaxFileBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) return whole_file_error("cannot read the file");
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > kMaxFileBytes) return whole_file_error("the file is larger than 4 MiB");
-  return load_config(text, path);
+  }
+  return load_config(*text, path);
 }
 
 }  // namespace jwt_sidecar::config

@@ -57,4 +57,7 @@ void read_inline_jwks(YamlReader& reader, const Entry& entry, Provider& provider
 void read_routes(YamlReader& reader, const Entry& entry, const std::vector<Provider>& providers,
                  std::vector<Route>& out);
 
+// `revocation`: its sources (file, redis) and what a stale list means.
+void read_revocation(YamlReader& reader, const Entry& entry, std::optional<RevocationConfig>& out);
+
 }  // namespace jwt_sidecar::config::detail

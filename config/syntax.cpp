@@ -52,38 +52,85 @@ std::string parse_address(std::string_view text, bool allow_port_zero, Address& 
   return "";
 }
 
-std::string parse_url(std::string_view text, Url& out) {
+namespace {
+
+// scheme://host[:port][/path] with one of two schemes (the second is the TLS one); no user
+// info, query or fragment. Shared by http(s):// and redis(s):// URLs.
+struct UrlParts {
+  bool tls = false;
+  std::string host;
+  std::uint16_t port = 0;
+  std::string_view path;  // "" or from the "/" on
+};
+
+std::string split_url(std::string_view text, std::string_view plain, std::string_view secure,
+                      std::uint16_t plain_port, std::uint16_t secure_port, std::string_view userinfo_hint,
+                      UrlParts& out) {
   const auto separator = text.find("://");
   const auto scheme = common::ascii_lowered(text.substr(0, std::min(separator, text.size())));
-  if (separator == std::string_view::npos || (scheme != "http" && scheme != "https")) {
-    return "must be an http:// or https:// URL";
+  if (separator == std::string_view::npos || (scheme != plain && scheme != secure)) {
+    return std::string(plain == "http" ? "must be an " : "must be a ") + std::string(plain) + ":// or " +
+           std::string(secure) + ":// URL";
   }
   const auto rest = text.substr(separator + 3);
-  if (rest.find_first_of("?#") != std::string_view::npos) {
-    return "must not have a query or fragment";
-  }
+  if (rest.find_first_of("?#") != std::string_view::npos) return "must not have a query or fragment";
   const auto slash = rest.find('/');
   const auto authority = rest.substr(0, slash);
-  const auto path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
   if (authority.find('@') != std::string_view::npos) {
-    return "must not contain user info (keep credentials out of URLs)";
+    return "must not contain user info (" + std::string(userinfo_hint) + ")";
   }
   HostPort parts;
   if (auto problem = split_host_port(authority, parts); !problem.empty()) return problem;
   if (parts.host.empty()) return "has no host";
   if (!common::is_config_host(parts.host)) return "has an invalid host '" + std::string(parts.host) + "'";
-  std::optional<std::uint16_t> port = scheme == "https" ? 443 : 80;
+  out.tls = scheme == secure;
+  std::optional<std::uint16_t> port = out.tls ? secure_port : plain_port;
   if (parts.port) port = parse_port(*parts.port, 1);
   if (!port) return bad_port_phrase(*parts.port, 1);
-  if (std::any_of(path.begin(), path.end(),
+  out.host = bare_host(parts.host);
+  out.port = *port;
+  out.path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+  return "";
+}
+
+}  // namespace
+
+std::string parse_url(std::string_view text, Url& out) {
+  UrlParts parts;
+  if (auto problem = split_url(text, "http", "https", 80, 443, "keep credentials out of URLs", parts); !problem.empty()) {
+    return problem;
+  }
+  if (std::any_of(parts.path.begin(), parts.path.end(),
                   [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; })) {
     return "must not contain spaces or control characters";
   }
-  out.scheme = scheme;
-  out.host = bare_host(parts.host);
-  out.port = *port;
-  out.path = std::string(path);
+  out.scheme = parts.tls ? "https" : "http";
+  out.host = std::move(parts.host);
+  out.port = parts.port;
+  out.path = std::string(parts.path);
   out.text = std::string(text);
+  return "";
+}
+
+std::string parse_redis_url(std::string_view text, RedisSource& out) {
+  UrlParts parts;
+  if (auto problem = split_url(text, "redis", "rediss", 6379, 6379, "use 'username' and 'password_file'", parts);
+      !problem.empty()) {
+    return problem;
+  }
+  unsigned db = 0;
+  if (parts.path.size() > 1) {
+    const auto path = parts.path.substr(1);
+    const auto [end, ec] = std::from_chars(path.data(), path.data() + path.size(), db);
+    if (ec != std::errc() || end != path.data() + path.size() || db > 65535) {
+      return "has a database '" + std::string(path) + "'; it must be a database number such as 0";
+    }
+  }
+  out.url = std::string(text);
+  out.tls = parts.tls;
+  out.host = std::move(parts.host);
+  out.port = parts.port;
+  out.db = db;
   return "";
 }
 

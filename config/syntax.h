@@ -22,6 +22,10 @@ std::string parse_address(std::string_view text, bool allow_port_zero, Address& 
 // and stored lower-case; a missing port defaults to 80 or 443.
 std::string parse_url(std::string_view text, Url& out);
 
+// redis://host[:port][/db] or rediss://...; no user info (the user and the password file are
+// keys of their own), query or fragment. Fills url, tls, host, port and db.
+std::string parse_redis_url(std::string_view text, RedisSource& out);
+
 // A positive byte count: "16384", or with a binary suffix "16KiB", "10MiB", "1GiB".
 std::string parse_size(std::string_view text, std::size_t& out);
 

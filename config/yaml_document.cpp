@@ -2,6 +2,10 @@
 
 #include <yaml-cpp/eventhandler.h>
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -62,6 +66,31 @@ std::optional<YAML::Node> parse_document(std::string_view text, YamlReader& read
     reader.error(reader.mark(e.mark), "YAML syntax error: " + e.msg);
     return std::nullopt;
   }
+}
+
+std::optional<std::string> read_file_text(const std::string& path, std::size_t max_bytes, std::string& problem) {
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored)) {
+    problem = "is a directory";
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    problem = std::string("cannot open: ") + std::strerror(errno);
+    return std::nullopt;
+  }
+  std::string text(max_bytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) {
+    problem = "cannot read the file";
+    return std::nullopt;
+  }
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > max_bytes) {
+    problem = "the file is larger than " + std::to_string(max_bytes >> 20) + " MiB";
+    return std::nullopt;
+  }
+  return text;
 }
 
 }  // namespace jwt_sidecar::config::detail

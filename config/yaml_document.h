@@ -14,4 +14,8 @@ namespace jwt_sidecar::config::detail {
 // second document. Never throws for bad input.
 std::optional<YAML::Node> parse_document(std::string_view text, YamlReader& reader);
 
+// The bytes of a file of at most `max_bytes`; nullopt with `problem` ("cannot open: ...", "is a
+// directory", "the file is larger than 4 MiB") otherwise.
+std::optional<std::string> read_file_text(const std::string& path, std::size_t max_bytes, std::string& problem);
+
 }  // namespace jwt_sidecar::config::detail

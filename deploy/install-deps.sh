@@ -5,13 +5,17 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates
-  libboost1.81-dev libssl-dev openssl libsimdjson-dev libyaml-cpp-dev catch2 libcli11-dev
+  libboost1.81-dev libssl-dev openssl libsimdjson-dev libyaml-cpp-dev catch2 libcli11-dev libhiredis-dev
   libbenchmark-dev curl python3
   # bench/e2e/run.sh (the end-to-end benchmark): the upstream, the peer, the load generator,
   # and node for signing the tokens. The benchmark runs its own nginx and HAProxy on free
   # loopback ports with configs in a temporary directory; it never uses the system services
   # these packages install.
   nginx haproxy wrk nodejs
+  # Revocation through Redis (tests/integration/revocation_redis_test.cpp): the tests start
+  # their own redis-server on free loopback ports with their own configs (never the system
+  # service the package installs) and use redis-cli as an IdP's logout hook would.
+  redis-server redis-tools
   # tests/fuzz (the `fuzz` preset): libFuzzer and the sanitizer runtimes come with clang.
   clang-14 libclang-rt-14-dev
   # tests/ops/run.sh: promtool checks and unit-tests deploy/prometheus/*.yml. Debian ships

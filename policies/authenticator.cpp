@@ -47,8 +47,31 @@ bool same_key_source(const config::Provider& a, const config::Provider& b) {
          a.jwks_inline == b.jwks_inline;
 }
 
+bool same_revocation_sources(const std::optional<config::RevocationConfig>& a,
+                             const std::optional<config::RevocationConfig>& b) {
+  if (!a || !b) return !a && !b;
+  if (a->file != b->file || a->redis.has_value() != b->redis.has_value()) return false;
+  if (!a->redis) return true;
+  const auto& x = *a->redis;
+  const auto& y = *b->redis;
+  return x.url == y.url && x.username == y.username && x.password_file == y.password_file &&
+         x.ca_file == y.ca_file && x.key_prefix == y.key_prefix && x.resync_interval == y.resync_interval;
+}
+
 Authenticator::Authenticator(const config::Config& config, const Authenticator* previous)
     : max_token_bytes_(config.limits.max_token_bytes) {
+  revocation_config_ = config.revocation;
+  if (config.revocation) {
+    revocation_policy_ = revocation_policy(*config.revocation);
+    if (previous && previous->revocation_ && same_revocation_sources(previous->revocation_config_, config.revocation)) {
+      revocation_ = previous->revocation_;
+    } else {
+      std::vector<std::string> names;
+      if (config.revocation->file) names.emplace_back("file");
+      if (config.revocation->redis) names.emplace_back("redis");
+      revocation_ = std::make_shared<Revocation>(std::move(names));
+    }
+  }
   for (const auto& p : config.providers) {
     std::shared_ptr<KeyStore> store;
     if (previous) {
@@ -92,7 +115,8 @@ const Provider* Authenticator::provider(std::string_view name) const {
 }
 
 bool Authenticator::ready() const {
-  return std::all_of(providers_.begin(), providers_.end(), [](const auto& p) { return p->keys().loaded(); });
+  return std::all_of(providers_.begin(), providers_.end(), [](const auto& p) { return p->keys().loaded(); }) &&
+         (!revocation_ || revocation_->ready());
 }
 
 Authentication Authenticator::authenticate(std::span<const HeaderField> headers, std::string_view raw_query,
@@ -164,8 +188,11 @@ Status Authenticator::verify_with_cache(std::string_view token, TokenCache::Entr
     scratch.copy_verified_from(hit->jws);
     use = Decision::Cache::hit;
     const Status s = check_claims(scratch.claims(), provider.options().claims, now);
-    if (s != Status::ok) cache->erase(token);
-    return s;
+    if (s != Status::ok) {
+      cache->erase(token);
+      return s;
+    }
+    return revocation_status(provider, scratch, hit->key_has_kid ? std::string_view(hit->kid) : std::string_view(), now);
   }
   if (hit) {
     // The key left the set: verify from scratch (the cached parts lack the signature).
@@ -174,8 +201,28 @@ Status Authenticator::verify_with_cache(std::string_view token, TokenCache::Entr
   }
   const Key* used = nullptr;
   const Status s = verify_parsed(scratch, *keys, provider.options(), now, &used);
-  if (s == Status::ok && cache && used) cache->insert(token, provider, keys, *used, scratch);
-  return s;
+  if (s != Status::ok) return s;
+  // Cached whether revoked or not: the list is consulted on every hit, so an entry removed
+  // later lets the token through again without a new signature check.
+  if (cache && used) cache->insert(token, provider, keys, *used, scratch);
+  return revocation_status(provider, scratch, used && used->kid() ? std::string_view(*used->kid()) : std::string_view(), now);
+}
+
+Status Authenticator::revocation_status(const Provider& provider, const ParsedJws& jws, std::string_view kid,
+                                        std::int64_t now) const {
+  if (!revocation_) return Status::ok;
+  const auto& claims = jws.claims();
+  RevocationQuery q;
+  q.issuer = claims.iss ? std::string_view(*claims.iss) : std::string_view(provider.issuer());
+  q.claims = &claims;
+  q.kid = kid;
+  q.clock_skew = provider.options().claims.clock_skew;
+  switch (revocation_->check(q, now, revocation_policy_)) {
+    case Revocation::Verdict::pass: return Status::ok;
+    case Revocation::Verdict::revoked: return Status::token_revoked;
+    case Revocation::Verdict::unavailable: return Status::revocation_unavailable;
+  }
+  return Status::revocation_unavailable;
 }
 
 }  // namespace jwt_sidecar::policies

@@ -16,6 +16,7 @@
 #include "policies/decision.h"
 #include "policies/jws.h"
 #include "policies/provider.h"
+#include "policies/revocation.h"
 #include "policies/token_cache.h"
 #include "policies/token_extractor.h"
 
@@ -52,8 +53,16 @@ class Authenticator {
 
   const std::vector<std::unique_ptr<Provider>>& providers() const { return providers_; }
   const Provider* provider(std::string_view name) const;
-  // Every provider has a key set (readiness).
+  // Every provider has a key set and every revocation source was read once (readiness).
   bool ready() const;
+  // The revocation sources' state, or null without `revocation:`. Shared with the previous
+  // config's Authenticator when the sources are the same (same_revocation_sources).
+  const std::shared_ptr<Revocation>& revocation() const { return revocation_; }
+  // For `jwt-sidecar verify --revoked`: checks verified tokens against `revocation` too.
+  void set_revocation(std::shared_ptr<Revocation> revocation, Revocation::Policy policy) {
+    revocation_ = std::move(revocation);
+    revocation_policy_ = policy;
+  }
   // Lower-case names of the request headers tokens are read from ("cookie" for cookies).
   const std::vector<std::string>& token_header_names() const { return token_headers_; }
 
@@ -64,6 +73,9 @@ class Authenticator {
   Status verify_with_cache(std::string_view token, TokenCache::Entry* hit, const Provider& provider,
                            std::int64_t now, ParsedJws& scratch, TokenCache* cache,
                            Decision::Cache& use) const;
+  // ok, token_revoked or revocation_unavailable for a token that verified with the key `kid`.
+  Status revocation_status(const Provider& provider, const ParsedJws& jws, std::string_view kid,
+                           std::int64_t now) const;
 
   std::vector<std::unique_ptr<Provider>> providers_;
   std::unordered_map<std::string, const Provider*> by_issuer_;
@@ -71,6 +83,14 @@ class Authenticator {
   std::vector<config::TokenSource> sources_;  // every provider's, each once
   std::vector<std::string> token_headers_;
   std::size_t max_token_bytes_ = 8192;
+  std::optional<config::RevocationConfig> revocation_config_;
+  std::shared_ptr<Revocation> revocation_;
+  Revocation::Policy revocation_policy_;
 };
+
+// Whether two configs read revocation lists from the same sources, so that the lists already
+// read, and the sources reading them, carry over a reload.
+bool same_revocation_sources(const std::optional<config::RevocationConfig>& a,
+                             const std::optional<config::RevocationConfig>& b);
 
 }  // namespace jwt_sidecar::policies

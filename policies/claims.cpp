@@ -7,6 +7,7 @@ namespace jwt_sidecar::policies {
 void Claims::clear() {
   iss.reset();
   sub.reset();
+  jti.reset();
   aud.clear();
   has_aud = false;
   exp.reset();

@@ -19,6 +19,7 @@ using common::kMaxPolicySeconds;
 struct Claims {
   std::optional<std::string> iss;
   std::optional<std::string> sub;  // only when "sub" is a string
+  std::optional<std::string> jti;  // only when "jti" is a string (revocation)
   std::vector<std::string> aud;    // a string "aud" becomes one element
   bool has_aud = false;
   std::optional<double> exp, nbf, iat;

@@ -39,6 +39,7 @@ Decision refusal(const Authentication& a, config::AuthMode mode) {
       d = reject(400, reason(a.status), "invalid_request", true);
       break;
     case Status::keys_unavailable:
+    case Status::revocation_unavailable:
       d = reject(503, reason(a.status), "temporarily_unavailable", false);
       d.retry_after = 5;
       break;

@@ -122,6 +122,8 @@ void extract_claims(dom::object payload, Claims& claims) {
       }
     } else if (k == "sub") {
       if (field.value.get(s) == simdjson::SUCCESS) claims.sub.emplace(s);
+    } else if (k == "jti") {
+      if (field.value.get(s) == simdjson::SUCCESS) claims.jti.emplace(s);
     } else if (k == "aud") {
       read_audience(field.value, claims);
     } else if (k == "exp") {

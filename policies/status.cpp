@@ -79,6 +79,10 @@ constexpr std::array<Entry, kStatusCount> kEntries{{
     {Status::iat_in_future, "iat_in_future", "the token claims to be issued in the future"},
     {Status::lifetime_too_long, "lifetime_too_long",
      "the token's lifetime (exp - iat) exceeds the allowed maximum"},
+    {Status::token_revoked, "token_revoked",
+     "the token was revoked (its jti, its subject or its signing key is on the revocation list)"},
+    {Status::revocation_unavailable, "revocation_unavailable",
+     "the revocation list is not available, so no token can be accepted"},
     {Status::claims_requirement_failed, "claims_requirement_failed",
      "the token's claims do not meet the route's requirements"},
 }};

@@ -66,6 +66,10 @@ enum class Status : std::uint8_t {
   iat_in_future,
   lifetime_too_long,            // exp - iat exceeds max_lifetime
 
+  // Revocation (after the signature and the claims; DESIGN.md "Revocation").
+  token_revoked,                // a revocation entry names the token, its subject or its key
+  revocation_unavailable,       // a revocation list is not read yet, or stale (on_stale: reject)
+
   // Route requirements (evaluated after a token verified).
   claims_requirement_failed,
 };

@@ -6,6 +6,7 @@
 
 #include "common/limits.h"
 #include "proxy/cli/commands.h"
+#include "proxy/cli/revoke_command.h"
 #include "proxy/cli/verify_command.h"
 
 #ifndef JWT_SIDECAR_VERSION
@@ -22,6 +23,10 @@ constexpr const char* kDescription =
     "  jwt-sidecar check-config FILE  validate a config (exit 0, or 1 with file:line:column errors)\n"
     "  jwt-sidecar verify --jwks FILE [options] TOKEN|-\n"
     "                                 verify one token, print one JSON object (exit 0 valid, 1 rejected)\n"
+    "  jwt-sidecar revoke --config FILE --issuer ISS (--jti ID [--expires UNIX] | --sub SUB [--before UNIX] | --kid KID)\n"
+    "  jwt-sidecar revoke --config FILE --remove --issuer ISS (--jti ID | --sub SUB | --kid KID)\n"
+    "  jwt-sidecar revoke --config FILE --list\n"
+    "                                 revoke tokens in the config's Redis (or its revocation file)\n"
     "  jwt-sidecar demo [--port PORT] self-contained demo on local ports, until Ctrl-C\n"
     "Usage errors exit with status 2.";
 
@@ -38,7 +43,27 @@ void add_verify_options(CLI::App& verify, VerifyArgs& a) {
   verify.add_option("--now", a.now, "the time to judge at (default: the clock)")
       ->check(CLI::Range(std::int64_t{0}, static_cast<std::int64_t>(common::kMaxNumericDate)))->type_name("UNIX");
   verify.add_flag("--no-require-exp", a.no_require_exp, "accept tokens without \"exp\"");
+  verify.add_option("--revoked", a.revoked_file, "a revocation list file to check the token against too")
+      ->type_name("FILE");
   verify.add_option("TOKEN", a.token, "the compact JWS, or - to read it from standard input")->required();
+}
+
+void add_revoke_options(CLI::App& revoke, RevokeArgs& a) {
+  revoke.add_option("--config", a.config_path, "the config whose 'revocation' section says where the list is")
+      ->required()->type_name("FILE");
+  revoke.add_option("--issuer", a.issuer, "the issuer (\"iss\") of the tokens")->type_name("ISS");
+  revoke.add_option("--jti", a.jti, "revoke one token by its \"jti\"")->type_name("ID");
+  revoke.add_option("--sub", a.sub, "revoke every token of a subject issued before --before")->type_name("SUB");
+  revoke.add_option("--kid", a.kid, "revoke every token signed with a key")->type_name("KID");
+  const auto unix_range = CLI::Range(std::int64_t{0}, static_cast<std::int64_t>(common::kMaxNumericDate));
+  revoke.add_option("--expires", a.expires, "when the --jti entry may be dropped (its token's exp)")
+      ->check(unix_range)->type_name("UNIX");
+  revoke.add_option("--before", a.before, "tokens of --sub issued before this are revoked (default: now, this second included)")
+      ->check(CLI::Range(std::int64_t{1}, static_cast<std::int64_t>(common::kMaxNumericDate)))->type_name("UNIX");
+  revoke.add_option("--now", a.now, "the time --before defaults to (default: the clock)")->check(unix_range)
+      ->type_name("UNIX");
+  revoke.add_flag("--remove", a.remove, "remove the entry instead of adding it");
+  revoke.add_flag("--list", a.list, "print every entry, one JSON object per line");
 }
 
 }  // namespace
@@ -64,6 +89,10 @@ int run_cli(const std::vector<std::string>& args, CliStreams streams) {
   auto* verify = app.add_subcommand("verify", "verify one token against a JWK Set file");
   add_verify_options(*verify, verify_args);
 
+  RevokeArgs revoke_args;
+  auto* revoke = app.add_subcommand("revoke", "add, remove or list revocation entries");
+  add_revoke_options(*revoke, revoke_args);
+
   // CLI11 takes the arguments last first.
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
@@ -75,7 +104,7 @@ int run_cli(const std::vector<std::string>& args, CliStreams streams) {
     streams.err << "jwt-sidecar: " << e.what() << "\nRun 'jwt-sidecar --help' for usage.\n";
     return kExitUsage;
   }
-  const bool command = check->parsed() || demo->parsed() || verify->parsed();
+  const bool command = check->parsed() || demo->parsed() || verify->parsed() || revoke->parsed();
   if (version && !command && config_path.empty()) {
     streams.out << "jwt-sidecar " << JWT_SIDECAR_VERSION << "\n";
     return kExitOk;
@@ -87,6 +116,7 @@ int run_cli(const std::vector<std::string>& args, CliStreams streams) {
   if (check->parsed()) return run_check_config_command(check_path, streams);
   if (demo->parsed()) return run_demo_command(static_cast<std::uint16_t>(demo_port), streams);
   if (verify->parsed()) return run_verify_command(verify_args, streams);
+  if (revoke->parsed()) return run_revoke_command(revoke_args, streams);
   if (!config_path.empty()) return run_proxy_command(config_path, streams);
   streams.err << app.help();
   return kExitUsage;

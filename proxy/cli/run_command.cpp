@@ -1,8 +1,10 @@
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 
 #include "config/loader.h"
+#include "config/revocation_list.h"
 #include "common/json_text.h"
 #include "proxy/cli/commands.h"
 #include "proxy/keys/key_loading.h"
@@ -39,7 +41,20 @@ int run_check_config_command(const std::string& config_path, CliStreams streams)
   for (const auto& w : file_warnings) streams.err << "warning: " << w << "\n";
   for (const auto& w : report.warnings) streams.err << "warning: " << w << "\n";
   for (const auto& e : report.errors) streams.err << e << "\n";
-  if (!report.errors.empty()) return kExitRejected;
+  // So is a revocation file that is there: the proxy would refuse it (and keep no list).
+  bool list_errors = false;
+  if (const auto& rev = rt->config.revocation; rev && rev->file) {
+    std::error_code ec;
+    if (!std::filesystem::exists(*rev->file, ec)) {
+      streams.err << "warning: revocation file " << *rev->file
+                  << " does not exist (the proxy is not ready until it does)\n";
+    } else {
+      const auto list = config::load_revocation_file(*rev->file);
+      for (const auto& e : list.errors) streams.err << e.to_string() << "\n";
+      list_errors = !list.errors.empty();
+    }
+  }
+  if (!report.errors.empty() || list_errors) return kExitRejected;
   streams.out << config_path << ": ok (" << rt->config.providers.size() << " providers, "
               << rt->config.routes.size() << " routes)\n";
   return kExitOk;

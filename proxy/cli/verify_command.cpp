@@ -12,6 +12,7 @@
 #include "policies/authenticator.h"
 #include "policies/key_publisher.h"
 #include "policies/verify.h"
+#include "config/revocation_list.h"
 
 namespace jwt_sidecar::proxy {
 namespace {
@@ -125,6 +126,18 @@ int run_verify_command(const VerifyArgs& parsed, CliStreams streams) {
     streams.err << "jwt-sidecar verify: " << parsed.jwks_file << ": key " << skipped.index;
     if (skipped.kid) streams.err << " (kid " << common::json_string(*skipped.kid) << ")";
     streams.err << " skipped: " << skipped.reason << "\n";
+  }
+
+  if (parsed.revoked_file) {
+    auto list = config::load_revocation_file(*parsed.revoked_file);
+    if (!list.errors.empty()) {
+      for (const auto& e : list.errors) streams.err << "jwt-sidecar verify: " << e.to_string() << "\n";
+      return kExitUsage;
+    }
+    auto revocation = std::make_shared<policies::Revocation>(std::vector<std::string>{"file"});
+    revocation->publish(0, std::make_shared<const policies::RevocationSnapshot>(list.entries), 0);
+    revocation->set_live(0, true, 0);
+    auth.set_revocation(std::move(revocation), policies::Revocation::Policy{});
   }
 
   std::string token = parsed.token;

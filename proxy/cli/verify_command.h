@@ -21,6 +21,7 @@ struct VerifyArgs {
   std::optional<std::int64_t> max_lifetime;
   std::optional<std::int64_t> now;
   bool no_require_exp = false;
+  std::optional<std::string> revoked_file;  // a revocation list (DESIGN.md "Revocation")
 };
 
 int run_verify_command(const VerifyArgs& args, CliStreams streams);

@@ -1,7 +1,7 @@
 #include "proxy/http1/upstream_pool.h"
 
 #include "proxy/observability/log.h"
-#include "proxy/io/resolve.h"
+#include "proxy/io/connect.h"
 
 namespace jwt_sidecar::proxy {
 
@@ -24,32 +24,22 @@ awaitable<std::unique_ptr<UpstreamConnection>> UpstreamPool::acquire(
 
 awaitable<std::unique_ptr<UpstreamConnection>> UpstreamPool::connect(
     const UpstreamTarget& target, std::chrono::milliseconds timeout, ConnectError& error) {
-  const auto deadline = deadline_in(timeout);
-  auto ex = co_await net::this_coro::executor;
-  auto [rec, endpoints] = co_await resolve_until(target.host, target.port, deadline);
-  if (rec) {
-    error = rec == beast::error::timeout ? ConnectError::timeout : ConnectError::unreachable;
-    co_return nullptr;
+  auto c = co_await connect_stream(target.host, target.port, target.tls, target.server_name, deadline_in(timeout));
+  switch (c.failure) {
+    case Connected::Failure::none:
+      co_return std::make_unique<UpstreamConnection>(std::move(c.stream));
+    case Connected::Failure::timeout:
+      error = ConnectError::timeout;
+      break;
+    case Connected::Failure::unreachable:
+      error = ConnectError::unreachable;
+      break;
+    case Connected::Failure::tls:
+      error = ConnectError::tls;
+      log_warn("upstream TLS handshake failed", {{"upstream", target.key}, {"error", c.ec.message()}});
+      break;
   }
-  beast::tcp_stream connecting(ex);
-  connecting.expires_at(deadline);
-  auto [ec, ep] = co_await connecting.async_connect(endpoints, use_tuple);
-  if (ec) {
-    error = ec == beast::error::timeout ? ConnectError::timeout : ConnectError::unreachable;
-    co_return nullptr;
-  }
-  connecting.socket().set_option(tcp::no_delay(true), ec);
-  connecting.expires_never();
-  if (!target.tls) co_return std::make_unique<UpstreamConnection>(make_tcp_stream(connecting.release_socket()));
-  auto stream = make_tls_client_stream(connecting.release_socket(), target.tls, target.server_name);
-  if (const auto hec = co_await stream->handshake(deadline); hec) {
-    error = hec == beast::error::timeout ? ConnectError::timeout : ConnectError::tls;
-    if (error == ConnectError::tls) {
-      log_warn("upstream TLS handshake failed", {{"upstream", target.key}, {"error", hec.message()}});
-    }
-    co_return nullptr;
-  }
-  co_return std::make_unique<UpstreamConnection>(std::move(stream));
+  co_return nullptr;
 }
 
 void UpstreamPool::release(const UpstreamTarget& target, std::unique_ptr<UpstreamConnection> conn) {

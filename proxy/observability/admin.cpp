@@ -33,7 +33,16 @@ http::response<http::string_body> answer(const http::request<http::string_body>&
       first = false;
       body += '"' + p->name() + "\":" + (p->keys().loaded() ? "\"ready\"" : "\"no_keys\"");
     }
-    res.body() = body + "}}\n";
+    body += '}';
+    if (const auto& rev = rt.engine->authenticator().revocation()) {
+      body += R"(,"revocation":{)";
+      for (std::size_t i = 0; i < rev->source_count(); ++i) {
+        if (i) body += ',';
+        body += '"' + rev->source_name(i) + "\":" + (rev->synced_at(i) >= 0 ? "\"ready\"" : "\"not_read\"");
+      }
+      body += '}';
+    }
+    res.body() = body + "}\n";
   } else if (path == "/metrics") {
     std::vector<Metrics::ProviderGauge> gauges;
     for (const auto& p : rt.engine->providers()) {
@@ -43,7 +52,15 @@ http::response<http::string_body> answer(const http::request<http::string_body>&
       gauges.push_back({p->name(), keys ? keys->size() : 0, age});
     }
     res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-    res.body() = Metrics::instance().render(gauges);
+    std::vector<Metrics::RevocationGauge> revocation;
+    if (const auto& rev = rt.engine->authenticator().revocation()) {
+      const auto now = unix_seconds();
+      for (std::size_t i = 0; i < rev->source_count(); ++i) {
+        const auto synced = rev->synced_at(i);
+        revocation.push_back({rev->source_name(i), rev->entries(i), synced >= 0 ? static_cast<double>(now - synced) : -1});
+      }
+    }
+    res.body() = Metrics::instance().render(gauges, revocation);
   } else {
     res.result(http::status::not_found);
     res.set(http::field::content_type, "application/json");

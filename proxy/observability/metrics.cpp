@@ -71,6 +71,7 @@ Metrics::Counter Metrics::*Metrics::member(Family family) {
     case kRequests: return &Metrics::requests_;
     case kRejections: return &Metrics::rejections_;
     case kFetches: return &Metrics::fetches_;
+    case kRevocationFailures: return &Metrics::revocation_failures_;
     default: return &Metrics::reloads_;
   }
 }
@@ -145,6 +146,12 @@ void Metrics::jwks_fetch(std::string_view provider, std::string_view result) {
   add(kFetches, two_labels("provider", provider, "result", result));
 }
 
+void Metrics::revocation_sync_failure(std::string_view source) {
+  auto& labels = label_buffer();
+  append_label(labels, "source", source);
+  add(kRevocationFailures, labels);
+}
+
 void Metrics::config_reload(std::string_view result) {
   auto& labels = label_buffer();
   append_label(labels, "result", result);
@@ -170,7 +177,8 @@ void Metrics::render_counter(std::string& out, std::string_view name, std::strin
   }
 }
 
-std::string Metrics::render(const std::vector<ProviderGauge>& providers) const {
+std::string Metrics::render(const std::vector<ProviderGauge>& providers,
+                            const std::vector<RevocationGauge>& revocation) const {
   std::string out;
   out.reserve(4096);
   {
@@ -179,6 +187,28 @@ std::string Metrics::render(const std::vector<ProviderGauge>& providers) const {
     render_counter(out, "jwt_sidecar_token_rejections_total", "Rejected tokens by provider and reason.", rejections_);
     render_counter(out, "jwt_sidecar_jwks_fetches_total", "JWKS fetches by provider and result.", fetches_);
     render_counter(out, "jwt_sidecar_config_reloads_total", "Configuration reloads by result.", reloads_);
+    if (!revocation.empty() || !revocation_failures_.empty()) {
+      render_counter(out, "jwt_sidecar_revocation_sync_failures_total",
+                     "Failed reads of a revocation list (unreadable, malformed, source down) by source.",
+                     revocation_failures_);
+    }
+  }
+  if (!revocation.empty()) {
+    out += "# HELP jwt_sidecar_revocation_entries Entries in the revocation list per source.\n"
+           "# TYPE jwt_sidecar_revocation_entries gauge\n";
+    for (const auto& r : revocation) {
+      out += "jwt_sidecar_revocation_entries{";
+      append_label(out, "source", r.source);
+      out += "} " + std::to_string(r.entries) + "\n";
+    }
+    out += "# HELP jwt_sidecar_revocation_seconds_since_sync Seconds since the revocation list was last confirmed "
+           "current, per source.\n# TYPE jwt_sidecar_revocation_seconds_since_sync gauge\n";
+    for (const auto& r : revocation) {
+      if (r.seconds_since_sync < 0) continue;
+      out += "jwt_sidecar_revocation_seconds_since_sync{";
+      append_label(out, "source", r.source);
+      out += "} " + format_double(r.seconds_since_sync) + "\n";
+    }
   }
   out += "# HELP jwt_sidecar_jwks_keys Usable keys per provider.\n# TYPE jwt_sidecar_jwks_keys gauge\n";
   for (const auto& p : providers) {

@@ -36,6 +36,7 @@ class Metrics {
   void token_rejection(std::string_view provider, std::string_view reason);
   void jwks_fetch(std::string_view provider, std::string_view result);
   void config_reload(std::string_view result);
+  void revocation_sync_failure(std::string_view source);
   void cache_hit() { cache_hits_.fetch_add(1, std::memory_order_relaxed); }
   void cache_miss() { cache_misses_.fetch_add(1, std::memory_order_relaxed); }
   void tls_handshake_failure() { tls_handshake_failures_.fetch_add(1, std::memory_order_relaxed); }
@@ -50,7 +51,13 @@ class Metrics {
     std::size_t keys = 0;
     double seconds_since_success = -1;  // < 0: never fetched
   };
-  std::string render(const std::vector<ProviderGauge>& providers) const;
+  struct RevocationGauge {
+    std::string source;  // "file" or "redis"
+    std::size_t entries = 0;
+    double seconds_since_sync = -1;  // < 0: never read
+  };
+  std::string render(const std::vector<ProviderGauge>& providers,
+                     const std::vector<RevocationGauge>& revocation = {}) const;
 
 
  private:
@@ -59,14 +66,14 @@ class Metrics {
   // Values are atomics in map nodes, which never move or go away: a worker finds a labelled
   // counter under the lock once, then counts through its own cached pointer without it.
   using Counter = std::map<std::string, std::atomic<std::uint64_t>, std::less<>>;
-  enum Family { kRequests, kRejections, kFetches, kReloads, kFamilies };
+  enum Family { kRequests, kRejections, kFetches, kReloads, kRevocationFailures, kFamilies };
   static Counter Metrics::*member(Family family);
   void add(Family family, std::string_view labels);
   static void render_counter(std::string& out, std::string_view name, std::string_view help,
                              const Counter& counter);
 
   mutable std::mutex mu_;
-  Counter requests_, rejections_, fetches_, reloads_;
+  Counter requests_, rejections_, fetches_, reloads_, revocation_failures_;
   Histogram request_duration_, upstream_duration_;
   std::atomic<std::uint64_t> cache_hits_{0}, cache_misses_{0}, tls_handshake_failures_{0};
   std::atomic<std::uint64_t> access_log_dropped_{0};

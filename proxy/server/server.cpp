@@ -13,6 +13,7 @@
 #include "proxy/runtime/cpus.h"
 #include "config/loader.h"
 #include "proxy/keys/jwks_fetcher.h"
+#include "proxy/revocation/sources.h"
 #include "proxy/keys/key_loading.h"
 #include "proxy/io/tls.h"
 #include "proxy/observability/log.h"
@@ -93,6 +94,8 @@ struct Server::Impl {
   // Key fetching runs on its own thread so that a slow IdP never delays request handling.
   net::io_context control{1};
   std::unique_ptr<JwksFetcher> fetcher;
+  // Revocation lists: read on the control thread too; requests only read their snapshots.
+  RevocationSources revocation{control};
   std::thread control_thread;
 
   std::mutex mu;
@@ -131,6 +134,7 @@ struct Server::Impl {
       return;
     }
     if (fetcher) fetcher->adopt(next);
+    revocation.adopt(*next);
     if (next->server_tls) {
       state.server_tls.store(next->server_tls);
       applied_tls = read_tls_files(*next->config.tls);
@@ -174,6 +178,7 @@ struct Server::Impl {
       if (ec) return;
       log_info("signal received", {{"signal", "SIGHUP"}});
       reload("SIGHUP");
+      revocation.reread();
       wait_for_hup();
     });
   }
@@ -218,6 +223,7 @@ struct Server::Impl {
     if (admin) net::post(workers[0]->ioc, [this] { error_code ec; admin->close(ec); });
     if (fetcher) fetcher->stop();
     net::post(control, [this] {
+      revocation.stop();
       if (hup) hup->cancel();
       if (watch_timer) watch_timer->cancel();
     });
@@ -266,6 +272,7 @@ void Server::start() {
   s.fetcher = std::make_unique<JwksFetcher>(s.control, rt);
   s.state.fetcher = s.fetcher.get();
   s.fetcher->start();
+  s.revocation.adopt(*rt);
   if (s.hup) {
     net::post(s.control, [&s] {
       s.wait_for_hup();
