@@ -3,6 +3,7 @@
 
     make_configs.py OUT.yaml --listen PORT --admin PORT --upstream PORT --jwks FILE
                     --issuer ISS --audience AUD --routes N [--token-cache-size N] [--access-log]
+                    [--revocation FILE]
 
 The routes are laid out so that the workloads hit the same routes in every config:
 
@@ -46,6 +47,8 @@ def main():
     p.add_argument("--token-cache-size", type=int, default=None)
     p.add_argument("--access-log", action="store_true",
                    help="the default access log on (to stdout) instead of off")
+    p.add_argument("--revocation", default=None,
+                   help="a revocation list file (workload 9: 100,000 entries)")
     a = p.parse_args()
     if a.routes < 4:
         raise SystemExit("--routes must be at least 4 (public, es, hs, rs)")
@@ -81,6 +84,8 @@ def main():
         "  - name: hs\n    match: {prefix: /hs}\n",
         "  - name: rs\n    match: {prefix: /rs}\n",
     ]
+    if a.revocation:
+        parts.append(f"revocation:\n  file: {a.revocation}\n")
     with open(a.out, "w") as f:
         f.write("".join(parts))
 

@@ -16,7 +16,7 @@ import os
 import re
 import sys
 
-# The workloads of issues 5 and 12, in report order. `target` is the issue's ratio against HAProxy
+# The workloads of issues 5, 12 and 13, in report order. `target` is the issue's ratio against HAProxy
 # (for "scale", against jwt-sidecar's own 10-route run). Targets are reported, never asserted.
 WORKLOADS = [
     ("upstream", "1. upstream direct (nginx: the ceiling)", None),
@@ -28,10 +28,12 @@ WORKLOADS = [
     ("bad", "6. RS256 bad signatures, 2,000 distinct (all must be 401)", None),
     ("scale", "7. 10,000 routes + 1,000-key JWKS vs 10 routes + 3 keys (RS256 repeated)", 0.9),
     ("access_log", "8. plain proxying, access log on vs off (jwt-sidecar against itself)", 0.97),
+    ("revocation", "9. RS256 repeated, 100,000 revocation entries vs none (jwt-sidecar against itself)", 0.97),
 ]
 # Workloads where jwt-sidecar is compared with itself: (baseline, variant); the ratio is
 # variant / baseline.
-SELF_PAIRS = {"scale": ("sidecar-10", "sidecar-10k"), "access_log": ("log-off", "log-on")}
+SELF_PAIRS = {"scale": ("sidecar-10", "sidecar-10k"), "access_log": ("log-off", "log-on"),
+              "revocation": ("rev-off", "rev-on")}
 LABEL = {k: label for k, label, _ in WORKLOADS}
 TARGET = {k: t for k, _, t in WORKLOADS}
 PROXY_NAMES = {
@@ -42,6 +44,8 @@ PROXY_NAMES = {
     "sidecar-10k": "jwt-sidecar, 10,000 routes / 1,000 keys",
     "log-off": "jwt-sidecar, access_log: false",
     "log-on": "jwt-sidecar, access_log: true (default)",
+    "rev-off": "jwt-sidecar, no revocation",
+    "rev-on": "jwt-sidecar, 100,000 revocation entries",
 }
 RSS_IDLE_TARGET_MIB = 20
 RSS_10K_TARGET_MIB = 150
@@ -277,7 +281,7 @@ def svg_chart(table_rows, idle_checks, meta):
     """A grouped horizontal bar chart of req/s per workload, plus a memory panel."""
     colors = {"nginx": "#4a9a5b", "haproxy": "#9a9a9a", "jwt-sidecar": "#2563a8",
               "sidecar-10": "#7fa7d4", "sidecar-10k": "#2563a8", "log-off": "#7fa7d4",
-              "log-on": "#2563a8"}
+              "log-on": "#2563a8", "rev-off": "#7fa7d4", "rev-on": "#2563a8"}
     left, bar_w, bar_h, gap, group_gap = 330, 470, 16, 3, 16
     right_pad = 180
     width = left + bar_w + right_pad
@@ -467,7 +471,7 @@ def cmd_render(a):
           "*answers* says whether every answer was the expected one (2xx, or 401 for "
           "workload 6).\n\n")
         w(md_table(head, lines) + "\n\n")
-        w("### Targets (issues 5 and 12)\n\n")
+        w("### Targets (issues 5, 12 and 13)\n\n")
         w("\n".join(target_lines) + "\n\n")
         if idle_lines:
             w("### Idle connections\n\n" + "\n".join(idle_lines) + "\n\n")

@@ -233,7 +233,7 @@ for attempt in 1 2; do
 done
 
 read -r p_nginx p_haproxy p_base p_base_admin p_nocache p_nocache_admin p_large p_large_admin \
-  p_idle p_idle_admin p_logged p_logged_admin <<<"$(free_ports 12)"
+  p_idle p_idle_admin p_logged p_logged_admin p_revoked p_revoked_admin <<<"$(free_ports 14)"
 
 # ------------------------------------------------------------------ nginx (the upstream)
 mkdir -p "$work/nginx/logs" "$work/nginx/tmp"
@@ -331,13 +331,18 @@ wait_http "http://127.0.0.1:$p_haproxy/public/" 10 "$haproxy_pid" || {
 }
 
 # ------------------------------------------------------------------ jwt-sidecar instances
-sidecar() { # NAME VAR PORT ADMIN JWKS ROUTES [CACHE] [--access-log]
-  local name=$1 var=$2 port=$3 admin=$4 jwks=$5 routes=$6 cache=${7:-} log=${8:-}
+sidecar() { # NAME VAR PORT ADMIN JWKS ROUTES [CACHE] [MAKE_CONFIGS_OPTIONS...]
+  local name=$1 var=$2 port=$3 admin=$4 jwks=$5 routes=$6 cache=${7:-}
+  shift 6
+  [ $# = 0 ] || shift
   python3 "$here/make_configs.py" "$work/$name.yaml" --listen "$port" --admin "$admin" \
     --upstream "$p_nginx" --jwks "$jwks" --issuer "$issuer" --audience "$audience" \
-    --routes "$routes" ${cache:+--token-cache-size "$cache"} $log
+    --routes "$routes" ${cache:+--token-cache-size "$cache"} "$@"
   "$bin" check-config "$work/$name.yaml" >/dev/null || die "check-config failed for $name"
   start "$name" "$var" "${pin_proxy[@]}" "$bin" --config "$work/$name.yaml"
+}
+probe_metric() { # ADMIN_PORT SERIES: its value on /metrics, or nothing
+  curl -s --max-time 5 "http://127.0.0.1:$1/metrics" | awk -v s="$2" '$1 == s { print $2 }'
 }
 wait_ready() { # NAME PID ADMIN
   wait_http "http://127.0.0.1:$3/readyz" 30 "$2" || {
@@ -354,10 +359,27 @@ sidecar large large_pid "$p_large" "$p_large_admin" "$work/jwks-large.json" "$sc
 # logged: base with the default access log on, its lines going to a file as a collector's pipe
 # would take them (workload 8).
 sidecar logged logged_pid "$p_logged" "$p_logged_admin" "$work/jwks.json" 10 "" --access-log
+# revoked: base with a revocation list of 100,000 entries for the benchmark's own issuer, none
+# of which names the measured token: 50,000 jti, 49,990 sub and 10 kid entries (workload 9).
+python3 - "$work/revoked.yaml" "$issuer" <<'PY'
+import sys
+path, issuer = sys.argv[1], sys.argv[2]
+with open(path, "w") as f:
+    for i in range(50000):
+        f.write(f"- {{issuer: {issuer}, jti: revoked-jti-{i:06d}, expires: 4102444800}}\n")
+    for i in range(49990):
+        f.write(f"- {{issuer: {issuer}, sub: revoked-user-{i:06d}, before: 1767139200}}\n")
+    for i in range(10):
+        f.write(f"- {{issuer: {issuer}, kid: filler-{i:04d}}}\n")
+PY
+sidecar revoked revoked_pid "$p_revoked" "$p_revoked_admin" "$work/jwks.json" 10 "" --revocation "$work/revoked.yaml"
 wait_ready base "$base_pid" "$p_base_admin"
 wait_ready logged "$logged_pid" "$p_logged_admin"
 wait_ready nocache "$nocache_pid" "$p_nocache_admin"
 wait_ready large "$large_pid" "$p_large_admin"
+wait_ready revoked "$revoked_pid" "$p_revoked_admin"
+[ "$(probe_metric "$p_revoked_admin" 'jwt_sidecar_revocation_entries{source="file"}')" = 100000 ] ||
+  die "the revoked instance did not load the 100,000-entry list"
 results="$work/results.jsonl"
 : >"$results"
 python3 "$here/report.py" extra "$results" idle_rss_large \
@@ -492,11 +514,23 @@ for ((round = 1; round <= rounds; round++)); do
   done
 done
 
+say "== 9. RS256 one token repeated, 100,000 revocation entries vs none (jwt-sidecar against itself)"
+for ((round = 1; round <= rounds; round++)); do
+  if ((round % 2 == 1)); then order=(off on); else order=(on off); fi
+  for which in "${order[@]}"; do
+    if [ "$which" = off ]; then
+      measure revocation rev-off "$p_base" /rs/orders 2xx "$work/rs-one.txt" "$base_pid"
+    else
+      measure revocation rev-on "$p_revoked" /rs/orders 2xx "$work/rs-one.txt" "$revoked_pid"
+    fi
+  done
+done
+
 # ------------------------------------------------------------------ memory
 # The measured instances are stopped first so that they do not compete, and a fresh one gives
 # the idle figure and then holds the idle connections.
 say "== 7. memory: idle RSS, then $idle_count idle keep-alive connections"
-for pid in "$base_pid" "$nocache_pid" "$large_pid" "$logged_pid"; do kill -TERM "$pid" 2>/dev/null || true; done
+for pid in "$base_pid" "$nocache_pid" "$large_pid" "$logged_pid" "$revoked_pid"; do kill -TERM "$pid" 2>/dev/null || true; done
 sidecar idle idle_pid "$p_idle" "$p_idle_admin" "$work/jwks.json" 10
 wait_ready idle "$idle_pid" "$p_idle_admin"
 sleep 1

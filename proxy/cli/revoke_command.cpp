@@ -140,7 +140,8 @@ awaitable<int> redis_operation(const RevokeArgs& a, const config::RedisSource& r
     }
   }
   std::shared_ptr<SslContext> tls;
-  if (r.tls && !(tls = make_redis_tls(r, error))) {
+  if (r.tls) tls = make_redis_tls(r, error);
+  if (r.tls && !tls) {
     s.err << "jwt-sidecar revoke: " << error << "\n";
     co_return kExitRejected;
   }

@@ -38,7 +38,12 @@ http::response<http::string_body> answer(const http::request<http::string_body>&
       body += R"(,"revocation":{)";
       for (std::size_t i = 0; i < rev->source_count(); ++i) {
         if (i) body += ',';
-        body += '"' + rev->source_name(i) + "\":" + (rev->synced_at(i) >= 0 ? "\"ready\"" : "\"not_read\"");
+        // Stale (down longer than max_stale) does not make the process unready: every replica
+        // shares the source, and taking them all out of service would answer no better.
+        const auto max_stale = std::chrono::duration_cast<std::chrono::seconds>(rt.config.revocation->max_stale);
+        const auto known = rev->known_current(i, unix_seconds());
+        const char* state = known < 0 ? "\"not_read\"" : unix_seconds() - known > max_stale.count() ? "\"stale\"" : "\"ready\"";
+        body += '"' + rev->source_name(i) + "\":" + state;
       }
       body += '}';
     }

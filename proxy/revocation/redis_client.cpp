@@ -130,8 +130,12 @@ awaitable<std::unique_ptr<RedisClient>> RedisClient::open(const config::RedisSou
     error = "rediss:// needs a TLS context";
     co_return nullptr;
   }
-  auto c = co_await connect_stream(source.host, std::to_string(source.port), source.tls ? tls : nullptr,
-                                   source.host, deadline);
+  // Every argument made before the co_await: GCC 12 releases a shared_ptr made by ?: inside
+  // a co_await expression twice (ASan: use after free).
+  std::shared_ptr<SslContext> context;
+  if (source.tls) context = tls;
+  const std::string port = std::to_string(source.port);
+  auto c = co_await connect_stream(source.host, port, std::move(context), source.host, deadline);
   if (c.failure != Connected::Failure::none) {
     error = (c.failure == Connected::Failure::tls ? "TLS handshake with Redis at " : "cannot connect to Redis at ") +
             where + ": " + (c.failure == Connected::Failure::timeout ? std::string("timed out") : c.ec.message());

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <cstdlib>
 
 #include "tests/integration/fixture.h"
 
@@ -11,9 +12,14 @@ using namespace jwt_sidecar::testing;
 
 namespace {
 
-// ASan insists on coming first in the library list; the shim is preloaded before it.
-const std::vector<std::string> kHangingResolver{std::string("LD_PRELOAD=") + JWT_SIDECAR_HANGING_RESOLVER,
-                                                "ASAN_OPTIONS=verify_asan_link_order=0"};
+// ASan insists on coming first in the library list; the shim is preloaded before it. The
+// test's own ASAN_OPTIONS (a sanitized run) are kept.
+std::vector<std::string> hanging_resolver() {
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  return {std::string("LD_PRELOAD=") + JWT_SIDECAR_HANGING_RESOLVER,
+          std::string("ASAN_OPTIONS=") + (asan && *asan ? std::string(asan) + ":" : std::string()) +
+              "verify_asan_link_order=0"};
+}
 
 std::string config(const std::string& upstream, const std::string& provider) {
   return "listen: 127.0.0.1:0\nadmin: 127.0.0.1:0\nthreads: 1\nupstream: " + upstream +
@@ -31,7 +37,7 @@ TEST_CASE("resolve: an upstream name that never resolves answers 504 at upstream
   const auto jwks = dir.write("jwks.json", jwks_of({TestKey::shared_ec("P-256").jwk("k1")}));
   ProxyProcess proxy(config("http://upstream.hang.test:" + std::to_string(upstream.port()),
                             "    jwks_file: " + jwks + "\n"),
-                     kHangingResolver);
+                     hanging_resolver());
   for (int i = 0; i < 3; ++i) {  // each request waits for its own deadline, none for an earlier one
     const auto start = std::chrono::steady_clock::now();
     const auto r = http_request(proxy.port(), "GET", "/public/" + std::to_string(i));
@@ -54,7 +60,7 @@ TEST_CASE("resolve: an upstream name that never resolves answers 504 at upstream
 TEST_CASE("resolve: an IdP name that never resolves fails the fetch at the connect timeout; not ready",
           "[integration][resolve]") {
   ProxyProcess proxy(config("http://127.0.0.1:9", "    jwks_uri: http://idp.hang.test/jwks.json\n"),
-                     kHangingResolver);
+                     hanging_resolver());
   const auto admin = proxy.admin_port();
   CHECK(http_request(admin, "GET", "/readyz")->status == 503);
   // The fetch gives up after its 5 s connect timeout and says why; the proxy keeps answering.

@@ -155,6 +155,10 @@ TEST_CASE("revocation redis: Redis killed - the last list applies for max_stale,
   CHECK(status_for(lenient.port(), other) == 200);
   CHECK(status_for(lenient.port(), victim) == 401);
   CHECK(metric(strict.admin(), "jwt_sidecar_revocation_sync_failures_total{source=\"redis\"}").value_or(0) >= 1);
+  const auto readyz = http_request(strict.admin(), "GET", "/readyz");
+  REQUIRE(readyz);
+  CHECK(readyz->status == 200);  // stale is said, but every replica unready would serve no one
+  CHECK(readyz->body.find("\"redis\":\"stale\"") != std::string::npos);
   CHECK(strict.proxy.process().running());
 
   // Redis back (empty: nothing persisted): both resync without a restart.
@@ -184,7 +188,9 @@ TEST_CASE("revocation redis: ACL user and password; TLS with ca_file; a wrong pa
   REQUIRE(eventually([&] { return good.ready(); }));
   const auto t = token(R"("jti":"tls-1","scope":"orders:read")");
   CHECK(status_for(good.port(), t) == 200);
-  REQUIRE(revoke(good, {"--issuer", kIss, "--jti", "tls-1"}).status == 0);
+  const auto revoked = revoke(good, {"--issuer", kIss, "--jti", "tls-1"});
+  INFO(revoked.err);
+  REQUIRE(revoked.status == 0);
   CHECK(eventually([&] { return status_for(good.port(), t) == 401; }, std::chrono::seconds(1)));
   CHECK(redis.cli({"HLEN", "jwt-sidecar:revoked"}, certs.ca_file) == std::vector<std::string>{"1"});
 
@@ -208,4 +214,23 @@ TEST_CASE("revocation redis: ACL user and password; TLS with ca_file; a wrong pa
   const auto tls_line = untrusted.proxy.process().wait_for_line("revocation list from Redis unavailable");
   REQUIRE(tls_line);
   CHECK(tls_line->find("TLS") != std::string::npos);
+}
+
+TEST_CASE("revocation redis: a server password without a user (requirepass)", "[integration][revocation][redis]") {
+  if (!redis_available()) FAIL("redis-server is not installed: run deploy/install-deps.sh");
+  TempDir dir;
+  const auto jwks = dir.write("jwks.json", jwks_of({TestKey::shared_ec("P-256").jwk("k1")}));
+  RedisServer redis(RedisOptions{"", "only-a-password-77", "", "", ""});
+  const auto pw = dir.write("pw", "only-a-password-77");
+  Sidecar s(jwks, redis_yaml(redis, "    password_file: " + pw + "\n"));
+  REQUIRE(eventually([&] { return s.ready(); }));
+  const auto t = token(R"("jti":"pw-1","scope":"orders:read")");
+  REQUIRE(revoke(s, {"--issuer", kIss, "--jti", "pw-1"}).status == 0);
+  CHECK(eventually([&] { return status_for(s.port(), t) == 401; }, std::chrono::seconds(1)));
+  // Without the password the server refuses every command: not ready, and said so.
+  Sidecar none(jwks, redis_yaml(redis));
+  const auto line = none.proxy.process().wait_for_line("revocation list from Redis unavailable");
+  REQUIRE(line);
+  CHECK(line->find("NOAUTH") != std::string::npos);
+  CHECK_FALSE(none.ready());
 }

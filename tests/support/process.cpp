@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -33,7 +34,14 @@ Process::Process(const std::string& binary, const std::vector<std::string>& args
   argv.push_back(nullptr);
   std::vector<std::string> env_store(extra_env);
   std::vector<char*> envp;
-  for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
+  // `extra_env` replaces an inherited variable of the same name (getenv takes the first).
+  const auto overridden = [&](std::string_view entry) {
+    const auto name = entry.substr(0, entry.find('=') + 1);
+    return std::any_of(env_store.begin(), env_store.end(), [&](const std::string& e) { return e.rfind(name, 0) == 0; });
+  };
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (!overridden(*e)) envp.push_back(*e);
+  }
   for (auto& e : env_store) envp.push_back(e.data());
   envp.push_back(nullptr);
   const pid_t parent = getpid();
