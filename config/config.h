@@ -142,6 +142,9 @@ struct Route {
   std::vector<std::string> providers;  // empty means any provider
   std::vector<ClaimRequirement> claims;
   std::optional<Url> upstream;         // overrides the top-level upstream
+  // `cors_preflight: allow`: an OPTIONS request with Origin and Access-Control-Request-Method
+  // passes without a token (a browser's preflight never carries one).
+  bool cors_preflight_allow = false;
   Mark mark;
 };
 
@@ -171,6 +174,16 @@ struct RevocationConfig {
   Mark mark;
 };
 
+// `auth_service`: a second listener answering forward-auth / ext_authz checks (DESIGN.md
+// "Auth service").
+struct AuthServiceConfig {
+  Address listen;
+  std::optional<std::string> envoy_path_prefix;  // "/ext_authz": Envoy ext_authz HTTP checks
+  enum class Dialect { any, forwarded, original, envoy };
+  Dialect dialect = Dialect::any;
+  Mark mark;
+};
+
 enum class LogLevel { debug, info, warn, error };
 
 struct Config {
@@ -187,6 +200,7 @@ struct Config {
   std::vector<Provider> providers;  // in the order written
   std::vector<Route> routes;        // first match wins
   std::optional<RevocationConfig> revocation;
+  std::optional<AuthServiceConfig> auth_service;
 };
 
 }  // namespace jwt_sidecar::config

@@ -26,7 +26,7 @@ constexpr std::uint64_t kMaxThreads = 1024;
 
 const std::vector<std::string_view> kTopKeys = {
     "listen", "tls",       "upstream",   "admin",     "threads", "token_cache_size",
-    "limits", "log_level", "access_log", "providers", "routes",   "revocation"};
+    "limits", "log_level", "access_log", "providers", "routes",   "revocation", "auth_service"};
 const std::vector<std::string_view> kLimitKeys = {
     "max_header_bytes", "max_body_bytes",   "max_token_bytes", "header_timeout",
     "idle_timeout",     "upstream_timeout", "drain_timeout"};
@@ -158,6 +158,7 @@ void read_top_level(YamlReader& reader, const YAML::Node& root, Config& config) 
     detail::read_routes(reader, *routes, config.providers, config.routes);
   }
   if (const auto* revocation = map.find("revocation")) detail::read_revocation(reader, *revocation, config.revocation);
+  if (const auto* auth = map.find("auth_service")) detail::read_auth_service(reader, *auth, config.auth_service);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 
 #include "common/json_text.h"
 #include "common/limits.h"
@@ -81,6 +82,120 @@ void read_entry(YamlReader& reader, const Entry& item, std::vector<RevocationEnt
   out.push_back(std::move(e));
 }
 
+// The shape `revoke` writes and the docs show, one entry per line:
+//   - {issuer: https://idp.example, jti: "6f1c2a", expires: 1767225600}
+// read without building a YAML tree: yaml-cpp needs about 3 KiB per entry of that form, which
+// for a list of 100,000 is more than a sidecar's whole memory. Only lines whose meaning is
+// unmistakable qualify (plain scalars of a safe alphabet, double-quoted strings without
+// escapes, whole-number times); a file with any other line goes to yaml-cpp, which also gives
+// every error its position. Comment and blank lines are skipped; "[]" alone is an empty list.
+class LineReader {
+ public:
+  // nullopt: not this shape (the caller falls back to the YAML parser).
+  static std::optional<std::vector<RevocationEntry>> read(std::string_view text) {
+    std::vector<RevocationEntry> entries;
+    bool empty_marker = false;
+    while (!text.empty()) {
+      const auto eol = text.find('\n');
+      auto line = text.substr(0, eol);
+      text = eol == std::string_view::npos ? std::string_view() : text.substr(eol + 1);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      const auto first = line.find_first_not_of(' ');
+      if (first == std::string_view::npos || line[first] == '#') continue;
+      if (line == "[]" && entries.empty() && !empty_marker) {
+        empty_marker = true;
+        continue;
+      }
+      if (empty_marker) return std::nullopt;
+      RevocationEntry e;
+      if (!entry(line, e)) return std::nullopt;
+      entries.push_back(std::move(e));
+    }
+    return entries;
+  }
+
+ private:
+  static bool safe_plain(std::string_view v) {
+    if (v.empty() || v == "null" || v == "Null" || v == "NULL" || v == "~") return false;
+    const char c0 = v.front();
+    if (c0 == '-' || c0 == '?' || c0 == ':' || c0 == '.' || c0 == '@' || c0 == '%') return false;  // indicators, ".inf"
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const char c = v[i];
+      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                      c == '_' || c == '-' || c == '/' || c == ':' || c == '@' || c == '+' || c == '=' || c == '~' ||
+                      c == '%';
+      if (!ok) return false;
+      if (c == ':' && (i + 1 == v.size() || v[i + 1] == ' ')) return false;
+    }
+    return true;
+  }
+  // One "key: value" of the flow mapping; `rest` moves past it and its separator.
+  static bool member(std::string_view& rest, std::string_view& key, std::string& value, bool& quoted) {
+    const auto colon = rest.find(": ");
+    if (colon == std::string_view::npos) return false;
+    key = rest.substr(0, colon);
+    rest.remove_prefix(colon + 2);
+    quoted = !rest.empty() && rest.front() == '"';
+    std::size_t end;
+    if (quoted) {
+      end = rest.find('"', 1);
+      if (end == std::string_view::npos) return false;
+      const auto inner = rest.substr(1, end - 1);
+      if (inner.find('\\') != std::string_view::npos) return false;
+      value.assign(inner);
+      ++end;
+    } else {
+      end = rest.find_first_of(",}");
+      if (end == std::string_view::npos) return false;
+      value.assign(rest.substr(0, end));
+      if (!safe_plain(value)) return false;
+    }
+    rest.remove_prefix(end);
+    if (rest.substr(0, 2) == ", ") {
+      rest.remove_prefix(2);
+    } else if (rest != "}") {
+      return false;
+    }
+    return true;
+  }
+  static bool time(const std::string& v, bool quoted, std::int64_t& out) {
+    if (quoted || v.empty() || v.size() > 12) return false;
+    for (const char c : v) {
+      if (c < '0' || c > '9') return false;
+    }
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+    return ec == std::errc() && out <= static_cast<std::int64_t>(common::kMaxNumericDate);
+  }
+  static bool entry(std::string_view line, RevocationEntry& e) {
+    if (line.substr(0, 3) != "- {" || line.back() != '}') return false;
+    auto rest = line.substr(3);
+    bool have_issuer = false, have_time = false;
+    int kinds = 0;
+    while (rest != "}") {
+      std::string_view key;
+      std::string value;
+      bool quoted = false;
+      if (!member(rest, key, value, quoted)) return false;
+      if (key == "issuer" && !have_issuer) {
+        e.issuer = std::move(value);
+        have_issuer = true;
+      } else if ((key == "jti" || key == "sub" || key == "kid") && kinds++ == 0) {
+        e.kind = key == "jti" ? RevocationEntry::Kind::jti : key == "sub" ? RevocationEntry::Kind::sub
+                                                                           : RevocationEntry::Kind::kid;
+        e.value = std::move(value);
+      } else if ((key == "expires" || key == "before") && !have_time) {
+        if (!time(value, quoted, e.time)) return false;
+        have_time = true;
+        if ((key == "expires") != (e.kind == RevocationEntry::Kind::jti) || kinds != 1) return false;
+      } else {
+        return false;
+      }
+    }
+    if (!have_issuer || kinds != 1 || (e.kind == RevocationEntry::Kind::sub && !have_time)) return false;
+    return check_entry(e).empty();
+  }
+};
+
 }  // namespace
 
 std::string_view kind_name(RevocationEntry::Kind kind) {
@@ -107,6 +222,10 @@ std::string check_entry(const RevocationEntry& e) {
 
 RevocationFile parse_revocation_list(std::string_view yaml_text, const std::string& file) {
   RevocationFile result;
+  if (auto entries = LineReader::read(yaml_text)) {
+    result.entries = std::move(*entries);
+    return result;
+  }
   YamlReader reader(file, result.errors);
   std::vector<RevocationEntry> entries;
   if (const auto root = detail::parse_document(yaml_text, reader)) {

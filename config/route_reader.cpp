@@ -11,8 +11,8 @@
 namespace jwt_sidecar::config::detail {
 namespace {
 
-const std::vector<std::string_view> kRouteKeys = {"name",      "match",  "auth",
-                                                  "providers", "claims", "upstream"};
+const std::vector<std::string_view> kRouteKeys = {"name",   "match",    "auth",          "providers",
+                                                  "claims", "upstream", "cors_preflight"};
 const std::vector<std::string_view> kMatchKeys = {"path", "prefix", "methods", "host"};
 const std::vector<std::string_view> kClaimOps = {"equals", "any", "all", "present"};
 const std::vector<std::string_view> kAuthModes = {"none", "optional", "required", "deny"};
@@ -201,7 +201,7 @@ void check_auth(YamlReader& reader, const Mapping& map, const RouteContext& cont
                 const Route& route) {
   if (route.auth == AuthMode::none || route.auth == AuthMode::deny) {
     const auto mode = route.auth == AuthMode::none ? "none" : "deny";
-    for (const auto* key : {"providers", "claims"}) {
+    for (const auto* key : {"providers", "claims", "cors_preflight"}) {
       if (const auto* entry = map.find(key)) {
         reader.error(entry->key,
                      context.phrase + " cannot have " + entry->label + " with auth " + mode);
@@ -263,6 +263,9 @@ void read_route(YamlReader& reader, const Entry& element, const RouteContext& co
   }
   if (const auto* upstream = map->find("upstream")) {
     assign(route.upstream, read_upstream(reader, *upstream));
+  }
+  if (const auto* cors = map->find("cors_preflight")) {
+    if (const auto v = reader.choice(*cors, {"allow", "authenticate"})) route.cors_preflight_allow = *v == "allow";
   }
   if (auth_known) check_auth(reader, *map, context, route);
 }

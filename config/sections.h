@@ -57,6 +57,9 @@ void read_inline_jwks(YamlReader& reader, const Entry& entry, Provider& provider
 void read_routes(YamlReader& reader, const Entry& entry, const std::vector<Provider>& providers,
                  std::vector<Route>& out);
 
+// `auth_service`: the check listener, Envoy's path prefix, a pinned dialect.
+void read_auth_service(YamlReader& reader, const Entry& entry, std::optional<AuthServiceConfig>& out);
+
 // `revocation`: its sources (file, redis) and what a stale list means.
 void read_revocation(YamlReader& reader, const Entry& entry, std::optional<RevocationConfig>& out);
 

@@ -105,7 +105,12 @@ Decision PolicyEngine::decide(const RequestView& request, std::int64_t now, Requ
       break;
     case config::AuthMode::optional:
     case config::AuthMode::required:
-      d = authenticate(request, *route, now, scratch, cache);
+      if (request.cors_preflight && route->cors_preflight_allow && request.method == "OPTIONS") {
+        d = allow();
+        d.reason = "cors_preflight";
+      } else {
+        d = authenticate(request, *route, now, scratch, cache);
+      }
       break;
   }
   d.route = route;

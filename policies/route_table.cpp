@@ -45,6 +45,7 @@ CompiledRoute compile_route(const config::Route& route, std::size_t index,
   out.index = index;
   out.name = route.name;
   out.auth = route.auth;
+  out.cors_preflight_allow = route.cors_preflight_allow;
   out.providers = route.providers;
   out.claims = std::move(claims);
   out.upstream = route.upstream;

@@ -32,6 +32,7 @@ struct CompiledRoute {
   std::vector<std::string> providers;  // empty: any provider
   ClaimRequirements claims;
   std::optional<config::Url> upstream;  // empty: the top-level upstream
+  bool cors_preflight_allow = false;    // `cors_preflight: allow`
   config::Mark mark;
 
   PathMatch path_match = PathMatch::any;

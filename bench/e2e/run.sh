@@ -361,7 +361,7 @@ sidecar large large_pid "$p_large" "$p_large_admin" "$work/jwks-large.json" "$sc
 sidecar logged logged_pid "$p_logged" "$p_logged_admin" "$work/jwks.json" 10 "" --access-log
 # revoked: base with a revocation list of 100,000 entries for the benchmark's own issuer, none
 # of which names the measured token: 50,000 jti, 49,990 sub and 10 kid entries (workload 9).
-python3 - "$work/revoked.yaml" "$issuer" <<'PY'
+python3 - "$work/revocation-list.yaml" "$issuer" <<'PY'
 import sys
 path, issuer = sys.argv[1], sys.argv[2]
 with open(path, "w") as f:
@@ -372,7 +372,7 @@ with open(path, "w") as f:
     for i in range(10):
         f.write(f"- {{issuer: {issuer}, kid: filler-{i:04d}}}\n")
 PY
-sidecar revoked revoked_pid "$p_revoked" "$p_revoked_admin" "$work/jwks.json" 10 "" --revocation "$work/revoked.yaml"
+sidecar revoked revoked_pid "$p_revoked" "$p_revoked_admin" "$work/jwks.json" 10 "" --revocation "$work/revocation-list.yaml"
 wait_ready base "$base_pid" "$p_base_admin"
 wait_ready logged "$logged_pid" "$p_logged_admin"
 wait_ready nocache "$nocache_pid" "$p_nocache_admin"

@@ -213,6 +213,7 @@ void Logger::access(const AccessLogEntry& e) {
   line.clear();
   begin_line(line, "info");
   add_string(line, "msg", "request");
+  if (!e.listener.empty()) add_string(line, "listener", e.listener);
   add_string(line, "method", e.method);
   add_string(line, "path", e.path);
   add_string(line, "route", e.route);

@@ -32,6 +32,7 @@ struct LogField {
 };
 
 struct AccessLogEntry {
+  std::string_view listener;  // "" for the proxy; "auth_service" for checks
   std::string_view method, path, route, decision, reason, provider, sub;
   unsigned status = 0;
   std::int64_t duration_us = 0;

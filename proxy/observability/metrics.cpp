@@ -128,12 +128,16 @@ std::string_view two_labels(std::string_view a, std::string_view x, std::string_
 }  // namespace
 
 void Metrics::request(std::string_view route, std::string_view decision, unsigned code,
-                      double seconds) {
+                      double seconds, std::string_view listener) {
   two_labels("route", route, "decision", decision);
   auto& labels = label_buffer_keep();  // the same buffer, still holding the two labels
   labels += ",code=\"";
   labels += std::to_string(code);  // three digits: fits the small-string buffer
   labels += '"';
+  if (!listener.empty()) {
+    labels += ',';
+    append_label(labels, "listener", listener);
+  }
   add(kRequests, labels);
   request_duration_.observe(seconds);
 }

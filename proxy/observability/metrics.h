@@ -31,7 +31,9 @@ class Metrics {
  public:
   static Metrics& instance();
 
-  void request(std::string_view route, std::string_view decision, unsigned code, double seconds);
+  // `listener`: "" for proxied requests (the v1 labels), "auth_service" for checks.
+  void request(std::string_view route, std::string_view decision, unsigned code, double seconds,
+               std::string_view listener = {});
   void upstream(double seconds) { upstream_duration_.observe(seconds); }
   void token_rejection(std::string_view provider, std::string_view reason);
   void jwks_fetch(std::string_view provider, std::string_view result);

@@ -19,6 +19,8 @@
 #include "proxy/observability/log.h"
 #include "proxy/observability/metrics.h"
 #include "proxy/runtime/runtime.h"
+#include "proxy/auth_service/check_handler.h"
+#include "proxy/http1/proxy_handler.h"
 #include "proxy/http1/session.h"
 #include "proxy/http1/worker.h"
 
@@ -77,6 +79,12 @@ void check_fixed_settings(const config::Config& running, const config::Config& n
   };
   if (!same_address(running.listen, next.listen)) refuse(next.listen.mark, "listen");
   if (!same_address(running.admin, next.admin)) refuse(next.admin ? next.admin->mark : next.listen.mark, "admin");
+  const auto auth_listen = [](const config::Config& c) {
+    return c.auth_service ? std::optional<config::Address>(c.auth_service->listen) : std::nullopt;
+  };
+  if (!same_address(auth_listen(running), auth_listen(next))) {
+    refuse(next.auth_service ? next.auth_service->mark : next.listen.mark, "auth_service.listen");
+  }
   if (running.threads != next.threads) refuse(next.listen.mark, "threads");
   if (running.tls.has_value() != next.tls.has_value()) refuse(next.tls ? next.tls->mark : next.listen.mark, "tls");
 }
@@ -87,9 +95,10 @@ struct Server::Impl {
   ServerState state;
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;  // one per worker
+  std::vector<std::unique_ptr<tcp::acceptor>> auth_acceptors;  // auth_service.listen: one per worker
   std::unique_ptr<tcp::acceptor> admin;
   std::vector<std::thread> threads;
-  std::uint16_t port = 0, admin_port = 0;
+  std::uint16_t port = 0, admin_port = 0, auth_port = 0;
   std::unique_ptr<net::signal_set> signals;
   // Key fetching runs on its own thread so that a slow IdP never delays request handling.
   net::io_context control{1};
@@ -183,7 +192,7 @@ struct Server::Impl {
     });
   }
 
-  awaitable<void> accept_loop(Worker& worker, tcp::acceptor& acceptor) {
+  awaitable<void> accept_loop(Worker& worker, tcp::acceptor& acceptor, RequestHandler handler) {
     while (true) {
       auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
       if (ec == net::error::operation_aborted || !acceptor.is_open()) break;
@@ -197,7 +206,7 @@ struct Server::Impl {
         }
         continue;
       }
-      net::co_spawn(worker.ioc, run_session(worker, std::move(socket)), net::detached);
+      net::co_spawn(worker.ioc, run_session(worker, std::move(socket), handler), net::detached);
     }
   }
 
@@ -264,6 +273,16 @@ void Server::start() {
     if (i == 0) ep.port(s.acceptors[0]->local_endpoint().port());
   }
   s.port = ep.port();
+  // The auth service: a second listener on the same workers, with the same limits and TLS.
+  if (cfg.auth_service) {
+    auto auth_ep = endpoint_of(cfg.auth_service->listen);
+    for (unsigned i = 0; i < n; ++i) {
+      s.auth_acceptors.push_back(std::make_unique<tcp::acceptor>(s.workers[i]->ioc));
+      open_listener(*s.auth_acceptors.back(), auth_ep, n > 1);
+      if (i == 0) auth_ep.port(s.auth_acceptors[0]->local_endpoint().port());
+    }
+    s.auth_port = auth_ep.port();
+  }
   if (cfg.admin) {
     s.admin = std::make_unique<tcp::acceptor>(s.workers[0]->ioc);
     open_listener(*s.admin, endpoint_of(*cfg.admin), false);
@@ -284,7 +303,12 @@ void Server::start() {
     s.control.run();
   });
   for (unsigned i = 0; i < n; ++i) {
-    net::co_spawn(s.workers[i]->ioc, s.accept_loop(*s.workers[i], *s.acceptors[i]), net::detached);
+    net::co_spawn(s.workers[i]->ioc, s.accept_loop(*s.workers[i], *s.acceptors[i], handle_proxy_request),
+                  net::detached);
+    if (!s.auth_acceptors.empty()) {
+      net::co_spawn(s.workers[i]->ioc, s.accept_loop(*s.workers[i], *s.auth_acceptors[i], handle_check),
+                    net::detached);
+    }
   }
   if (s.admin) net::co_spawn(s.workers[0]->ioc, s.admin_loop(*s.workers[0]), net::detached);
   for (auto& w : s.workers) {
@@ -295,11 +319,14 @@ void Server::start() {
   }
   log_info("listening", {{"address", describe(tcp::endpoint(ep.address(), s.port))},
                          {"admin", s.admin ? describe(s.admin->local_endpoint()) : std::string("off")},
+                         {"auth_service", s.auth_acceptors.empty() ? std::string("off")
+                                                                   : describe(s.auth_acceptors[0]->local_endpoint())},
                          {"threads", n}});
 }
 
 std::uint16_t Server::port() const { return impl_->port; }
 std::uint16_t Server::admin_port() const { return impl_->admin_port; }
+std::uint16_t Server::auth_port() const { return impl_->auth_port; }
 
 void Server::stop() {
   auto& s = *impl_;
@@ -314,6 +341,7 @@ void Server::stop() {
     net::post(s.workers[i]->ioc, [&s, i] {
       error_code ec;
       s.acceptors[i]->close(ec);
+      if (i < s.auth_acceptors.size()) s.auth_acceptors[i]->close(ec);
       s.workers[i]->close_idle_connections();
     });
   }

@@ -23,6 +23,7 @@ class Server {
   void start();
   std::uint16_t port() const;
   std::uint16_t admin_port() const;  // 0 when the admin listener is off
+  std::uint16_t auth_port() const;   // 0 without auth_service
 
   // Blocks until a drain finished (SIGTERM/SIGINT or stop()). Returns the exit status.
   int wait();

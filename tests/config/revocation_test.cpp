@@ -157,3 +157,38 @@ TEST_CASE("revocation list: the Redis fields stand for the same entries", "[conf
   CHECK(parse_revocation_field("sub https://i x", "0", back) == "'before' must be a time after 0");
   CHECK(parse_revocation_field("jti https://i x\ny", "0", back) == "the jti must not contain control characters");
 }
+
+TEST_CASE("revocation list: the one-line form is read as YAML would read it", "[config][revocation]") {
+  // The one-line form (what `revoke` writes) skips the YAML tree; one block-style entry at the
+  // end sends the whole file through yaml-cpp. Both must give the same entries.
+  const std::string lines = R"(# written by hand
+- {issuer: https://idp.example.test, jti: 6f1c2a, expires: 1767225600}
+- {issuer: "https://idp.example.test", sub: "alice smith", before: 1767139200}
+- {issuer: https://idp.example.test, kid: 2025-03}
+- {issuer: https://idp.example.test, jti: "true"}
+- {issuer: https://idp.example.test, jti: 00123}
+- {issuer: https://idp.example.test, jti: a:b}
+
+)";
+  const auto fast = parse_revocation_list(lines, "f");
+  const auto slow = parse_revocation_list(lines + "- issuer: https://idp.example.test\n  kid: last\n", "f");
+  REQUIRE(fast.errors.empty());
+  REQUIRE(slow.errors.empty());
+  REQUIRE(fast.entries.size() == 6);
+  REQUIRE(slow.entries.size() == 7);
+  for (std::size_t i = 0; i < fast.entries.size(); ++i) {
+    INFO(i);
+    CHECK(fast.entries[i].kind == slow.entries[i].kind);
+    CHECK(fast.entries[i].issuer == slow.entries[i].issuer);
+    CHECK(fast.entries[i].value == slow.entries[i].value);
+    CHECK(fast.entries[i].time == slow.entries[i].time);
+  }
+  // Lines whose meaning YAML decides differently are never taken by the one-line reader:
+  // these are errors (with positions), not entries.
+  CHECK_FALSE(parse_revocation_list("- {issuer: https://i, jti: null}\n", "f").errors.empty());
+  CHECK_FALSE(parse_revocation_list("- {issuer: https://i, jti: ~}\n", "f").errors.empty());
+  CHECK_FALSE(parse_revocation_list("- {issuer: https://i, jti: x, jti: y}\n", "f").errors.empty());
+  CHECK_FALSE(parse_revocation_list("- {issuer: https://i, sub: x}\n", "f").errors.empty());
+  CHECK(parse_revocation_list("- {issuer: https://i, jti: x} # note\n", "f").entries.size() == 1);
+}
+

@@ -19,6 +19,7 @@
 #include "proxy/observability/log.h"
 #include "proxy/io/net.h"
 #include "proxy/runtime/runtime.h"
+#include "proxy/http1/proxy_handler.h"
 #include "proxy/http1/session.h"
 #include "proxy/io/stream.h"
 #include "proxy/http1/worker.h"
@@ -118,7 +119,7 @@ void one_input(const std::uint8_t* data, std::size_t size) {
   std::string written;
   auto stream = std::make_unique<MemoryStream>(
       worker.ioc.get_executor(), std::string(reinterpret_cast<const char*>(data + 1), size - 1), chunk, written);
-  net::co_spawn(worker.ioc, proxy::run_session(worker, std::move(stream), "127.0.0.1"), net::detached);
+  net::co_spawn(worker.ioc, proxy::run_session(worker, std::move(stream), "127.0.0.1", proxy::handle_proxy_request), net::detached);
   worker.ioc.run();
   FUZZ_CHECK(written.empty() || written.starts_with("HTTP/1.1 "), printable(written));
 }

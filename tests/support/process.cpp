@@ -218,6 +218,7 @@ ProxyProcess::ProxyProcess(const std::string& yaml, const std::vector<std::strin
   };
   port_ = port_after("address");
   admin_port_ = port_after("admin");
+  auth_port_ = port_after("auth_service");
 }
 
 ProxyProcess::~ProxyProcess() {

@@ -75,13 +75,14 @@ class ProxyProcess {
   ~ProxyProcess();
   std::uint16_t port() const { return port_; }
   std::uint16_t admin_port() const { return admin_port_; }
+  std::uint16_t auth_port() const { return auth_port_; }  // 0 without auth_service
   Process& process() { return *process_; }
   const std::string& config_path() const { return config_path_; }
 
  private:
   std::string dir_, config_path_;
   std::unique_ptr<Process> process_;
-  std::uint16_t port_ = 0, admin_port_ = 0;
+  std::uint16_t port_ = 0, admin_port_ = 0, auth_port_ = 0;
 };
 
 // A temporary directory removed with the object.
