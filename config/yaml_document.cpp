@@ -79,13 +79,17 @@ std::optional<std::string> read_file_text(const std::string& path, std::size_t m
     problem = std::string("cannot open: ") + std::strerror(errno);
     return std::nullopt;
   }
-  std::string text(max_bytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  // Read as it comes, never more than one byte past the limit: a buffer of the limit's size
+  // up front would cost a list reader 64 MiB of memory for a 1 MiB file.
+  std::string text;
+  char chunk[64 * 1024];
+  while (text.size() <= max_bytes && in.read(chunk, sizeof chunk).gcount() > 0) {
+    text.append(chunk, static_cast<std::size_t>(in.gcount()));
+  }
   if (in.bad()) {
     problem = "cannot read the file";
     return std::nullopt;
   }
-  text.resize(static_cast<std::size_t>(in.gcount()));
   if (text.size() > max_bytes) {
     problem = "the file is larger than " + std::to_string(max_bytes >> 20) + " MiB";
     return std::nullopt;

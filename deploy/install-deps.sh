@@ -16,6 +16,10 @@ packages=(
   # their own redis-server on free loopback ports with their own configs (never the system
   # service the package installs) and use redis-cli as an IdP's logout hook would.
   redis-server redis-tools
+  # The auth service behind real front proxies (tests/integration/auth_service_proxies_test.cpp):
+  # nginx (above) with auth_request, and Caddy with forward_auth, each run by the tests on free
+  # loopback ports with their own files (never the system services the packages install).
+  caddy
   # tests/fuzz (the `fuzz` preset): libFuzzer and the sanitizer runtimes come with clang.
   clang-14 libclang-rt-14-dev
   # tests/ops/run.sh: promtool checks and unit-tests deploy/prometheus/*.yml. Debian ships

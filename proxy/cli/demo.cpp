@@ -126,6 +126,10 @@ config::Config demo_config(std::uint16_t port, std::uint16_t upstream_port, cons
   c.listen = {"127.0.0.1", port, {}};
   c.upstream = {"http", "127.0.0.1", upstream_port, "", "http://127.0.0.1:" + std::to_string(upstream_port), {}, {}};
   c.admin = config::Address{"127.0.0.1", 0, {}};
+  // The auth service too: what nginx, Traefik, Caddy or Envoy would ask.
+  c.auth_service = config::AuthServiceConfig{};
+  c.auth_service->listen = {"127.0.0.1", 0, {}};
+  c.auth_service->envoy_path_prefix = "/ext_authz";
   c.threads = 1;
   c.access_log = true;
   config::Provider p;
@@ -185,14 +189,19 @@ int run_demo_command(std::uint16_t port, CliStreams streams) {
     streams.out << "jwt-sidecar demo\n"
                 << "  proxy:    " << base << "  (routes: /public open, /orders needs scope orders:read, /admin denied)\n"
                 << "  upstream: http://127.0.0.1:" << upstream_port << "  (in-process example service)\n"
-                << "  admin:    http://127.0.0.1:" << server.admin_port() << "/metrics\n\n"
+                << "  admin:    http://127.0.0.1:" << server.admin_port() << "/metrics\n"
+                << "  auth:     http://127.0.0.1:" << server.auth_port()
+                << "  (auth service: answers forward-auth checks, never forwards)\n\n"
                 << "A token with scope orders:read (valid for 1 hour):\n  " << good << "\n\n"
                 << "A token without it (gets 403):\n  " << weak << "\n\n"
                 << "Try:\n"
                 << "  curl -i " << base << "/orders/42 -H 'Authorization: Bearer " << good << "'   # 200\n"
                 << "  curl -i " << base << "/orders/42   # 401\n"
                 << "  curl -i " << base << "/orders/42 -H 'Authorization: Bearer " << weak << "'   # 403\n"
-                << "  curl -i " << base << "/public/hello   # 200 without a token\n\n"
+                << "  curl -i " << base << "/public/hello   # 200 without a token\n"
+                << "  curl -i http://127.0.0.1:" << server.auth_port()
+                << "/auth -H 'X-Forwarded-Method: GET' -H 'X-Forwarded-Uri: /orders/42' -H 'Authorization: Bearer "
+                << good << "'   # 200, X-User-Id: alice (a forward-auth check)\n\n"
                 << "Access logs follow, one JSON line per request. Press Ctrl-C to stop.\n"
                 << std::flush;
     const int code = server.wait();

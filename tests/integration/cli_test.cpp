@@ -55,6 +55,9 @@ TEST_CASE("demo prints working tokens and curl lines, and stops on SIGINT", "[in
   REQUIRE(proxy_line);
   const auto at = proxy_line->find("127.0.0.1:") + 10;
   const auto port = static_cast<std::uint16_t>(std::stoi(proxy_line->substr(at)));
+  const auto auth_line = demo.wait_for_line("  auth:     http://127.0.0.1:");
+  REQUIRE(auth_line);
+  const auto auth_port = static_cast<std::uint16_t>(std::stoi(auth_line->substr(auth_line->find("127.0.0.1:") + 10)));
   REQUIRE(demo.wait_for_line("A token with scope orders:read"));
   const auto good = demo.wait_for_line("  eyJ");
   REQUIRE(demo.wait_for_line("A token without it"));
@@ -66,7 +69,15 @@ TEST_CASE("demo prints working tokens and curl lines, and stops on SIGINT", "[in
   CHECK(http_request(port, "GET", "/orders/42")->status == 401);
   CHECK(http_request(port, "GET", "/orders/42", {{"Authorization", bearer(trim(*weak))}})->status == 403);
   CHECK(http_request(port, "GET", "/public/hello")->status == 200);
+  // The auth service line: a forward-auth check as the demo prints it.
+  const auto check = http_request(auth_port, "GET", "/auth",
+                                  {{"X-Forwarded-Method", "GET"}, {"X-Forwarded-Uri", "/orders/42"},
+                                   {"Authorization", bearer(trim(*good))}});
+  REQUIRE(check);
+  CHECK(check->status == 200);
+  CHECK(check->header("X-User-Id") == "alice");
   REQUIRE(demo.wait_for_line("curl -i"));
+  REQUIRE(demo.wait_for_line("X-Forwarded-Uri: /orders/42"));
   CHECK(demo.stop(SIGINT) == 0);
 }
 
