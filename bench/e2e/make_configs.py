@@ -3,7 +3,7 @@
 
     make_configs.py OUT.yaml --listen PORT --admin PORT --upstream PORT --jwks FILE
                     --issuer ISS --audience AUD --routes N [--token-cache-size N] [--access-log]
-                    [--revocation FILE]
+                    [--revocation FILE] [--auth-listen PORT]
 
 The routes are laid out so that the workloads hit the same routes in every config:
 
@@ -49,6 +49,8 @@ def main():
                    help="the default access log on (to stdout) instead of off")
     p.add_argument("--revocation", default=None,
                    help="a revocation list file (workload 9: 100,000 entries)")
+    p.add_argument("--auth-listen", type=int, default=None,
+                   help="an auth_service listener on this port (workloads 10 and 11)")
     a = p.parse_args()
     if a.routes < 4:
         raise SystemExit("--routes must be at least 4 (public, es, hs, rs)")
@@ -84,6 +86,8 @@ def main():
         "  - name: hs\n    match: {prefix: /hs}\n",
         "  - name: rs\n    match: {prefix: /rs}\n",
     ]
+    if a.auth_listen:
+        parts.append(f"auth_service:\n  listen: 127.0.0.1:{a.auth_listen}\n")
     if a.revocation:
         parts.append(f"revocation:\n  file: {a.revocation}\n")
     with open(a.out, "w") as f:

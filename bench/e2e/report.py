@@ -16,7 +16,7 @@ import os
 import re
 import sys
 
-# The workloads of issues 5, 12 and 13, in report order. `target` is the issue's ratio against HAProxy
+# The workloads of issues 5, 12, 13 and 14, in report order. `target` is the issue's ratio against HAProxy
 # (for "scale", against jwt-sidecar's own 10-route run). Targets are reported, never asserted.
 WORKLOADS = [
     ("upstream", "1. upstream direct (nginx: the ceiling)", None),
@@ -29,11 +29,14 @@ WORKLOADS = [
     ("scale", "7. 10,000 routes + 1,000-key JWKS vs 10 routes + 3 keys (RS256 repeated)", 0.9),
     ("access_log", "8. plain proxying, access log on vs off (jwt-sidecar against itself)", 0.97),
     ("revocation", "9. RS256 repeated, 100,000 revocation entries vs none (jwt-sidecar against itself)", 0.97),
+    ("auth_check", "10. auth service checks vs proxied requests, RS256 repeated (jwt-sidecar against itself)", 1.0),
+    ("nginx_auth", "11. nginx + auth_request + jwt-sidecar vs nginx alone (RS256 repeated)", None),
 ]
 # Workloads where jwt-sidecar is compared with itself: (baseline, variant); the ratio is
 # variant / baseline.
 SELF_PAIRS = {"scale": ("sidecar-10", "sidecar-10k"), "access_log": ("log-off", "log-on"),
-              "revocation": ("rev-off", "rev-on")}
+              "revocation": ("rev-off", "rev-on"), "auth_check": ("proxy-forward", "auth-check"),
+              "nginx_auth": ("nginx-alone", "nginx-auth")}
 LABEL = {k: label for k, label, _ in WORKLOADS}
 TARGET = {k: t for k, _, t in WORKLOADS}
 PROXY_NAMES = {
@@ -46,6 +49,10 @@ PROXY_NAMES = {
     "log-on": "jwt-sidecar, access_log: true (default)",
     "rev-off": "jwt-sidecar, no revocation",
     "rev-on": "jwt-sidecar, 100,000 revocation entries",
+    "proxy-forward": "jwt-sidecar proxy, forwarding",
+    "auth-check": "jwt-sidecar auth service, answering checks",
+    "nginx-alone": "nginx in front, no check",
+    "nginx-auth": "nginx in front + auth_request to jwt-sidecar",
 }
 RSS_IDLE_TARGET_MIB = 20
 RSS_10K_TARGET_MIB = 150
@@ -177,7 +184,7 @@ def rows(best):
                     continue
                 ratio = large["rps"] / small["rps"] if proxy == variant_name and small else None
                 out.append((key, proxy, rec, ratio, target if ratio else None,
-                            None if ratio is None else ratio >= target))
+                            None if ratio is None or target is None else ratio >= target))
             continue
         hap = best.get((key, "haproxy"))
         for proxy in ("nginx", "haproxy", "jwt-sidecar"):
@@ -281,7 +288,8 @@ def svg_chart(table_rows, idle_checks, meta):
     """A grouped horizontal bar chart of req/s per workload, plus a memory panel."""
     colors = {"nginx": "#4a9a5b", "haproxy": "#9a9a9a", "jwt-sidecar": "#2563a8",
               "sidecar-10": "#7fa7d4", "sidecar-10k": "#2563a8", "log-off": "#7fa7d4",
-              "log-on": "#2563a8", "rev-off": "#7fa7d4", "rev-on": "#2563a8"}
+              "log-on": "#2563a8", "rev-off": "#7fa7d4", "rev-on": "#2563a8", "proxy-forward": "#7fa7d4",
+              "auth-check": "#2563a8", "nginx-alone": "#7fa7d4", "nginx-auth": "#2563a8"}
     left, bar_w, bar_h, gap, group_gap = 330, 470, 16, 3, 16
     right_pad = 180
     width = left + bar_w + right_pad
@@ -471,7 +479,7 @@ def cmd_render(a):
           "*answers* says whether every answer was the expected one (2xx, or 401 for "
           "workload 6).\n\n")
         w(md_table(head, lines) + "\n\n")
-        w("### Targets (issues 5, 12 and 13)\n\n")
+        w("### Targets (issues 5, 12, 13 and 14)\n\n")
         w("\n".join(target_lines) + "\n\n")
         if idle_lines:
             w("### Idle connections\n\n" + "\n".join(idle_lines) + "\n\n")

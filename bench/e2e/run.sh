@@ -233,7 +233,8 @@ for attempt in 1 2; do
 done
 
 read -r p_nginx p_haproxy p_base p_base_admin p_nocache p_nocache_admin p_large p_large_admin \
-  p_idle p_idle_admin p_logged p_logged_admin p_revoked p_revoked_admin <<<"$(free_ports 14)"
+  p_idle p_idle_admin p_logged p_logged_admin p_revoked p_revoked_admin \
+  p_authsvc p_authsvc_admin p_authsvc_check p_front_auth p_front_plain <<<"$(free_ports 19)"
 
 # ------------------------------------------------------------------ nginx (the upstream)
 mkdir -p "$work/nginx/logs" "$work/nginx/tmp"
@@ -373,11 +374,14 @@ with open(path, "w") as f:
         f.write(f"- {{issuer: {issuer}, kid: filler-{i:04d}}}\n")
 PY
 sidecar revoked revoked_pid "$p_revoked" "$p_revoked_admin" "$work/jwks.json" 10 "" --revocation "$work/revocation-list.yaml"
+# authsvc: base with an auth_service listener (workloads 10 and 11).
+sidecar authsvc authsvc_pid "$p_authsvc" "$p_authsvc_admin" "$work/jwks.json" 10 "" --auth-listen "$p_authsvc_check"
 wait_ready base "$base_pid" "$p_base_admin"
 wait_ready logged "$logged_pid" "$p_logged_admin"
 wait_ready nocache "$nocache_pid" "$p_nocache_admin"
 wait_ready large "$large_pid" "$p_large_admin"
 wait_ready revoked "$revoked_pid" "$p_revoked_admin"
+wait_ready authsvc "$authsvc_pid" "$p_authsvc_admin"
 [ "$(probe_metric "$p_revoked_admin" 'jwt_sidecar_revocation_entries{source="file"}')" = 100000 ] ||
   die "the revoked instance did not load the 100,000-entry list"
 results="$work/results.jsonl"
@@ -432,11 +436,12 @@ parity_row public_no_token 200 /public/parity
 say "" >>"$notes"
 
 # ------------------------------------------------------------------ measurements
+wrk_headers=()  # extra -H options for the next measure (the auth service's check headers)
 measure() { # WORKLOAD PROXY_LABEL PORT PATH EXPECT TOKENS PID...
   local wl=$1 label=$2 port=$3 path=$4 expect=$5 tokens=$6
   shift 6
   local pids_=("$@") url="http://127.0.0.1:$port$path"
-  local args=(-t1 "-c$connections" --latency) after=()
+  local args=(-t1 "-c$connections" --latency "${wrk_headers[@]}") after=()
   if [ -n "$tokens" ]; then
     if [ "$(grep -c . "$tokens")" = 1 ]; then
       # One token: a static request, the cheapest thing wrk can send.
@@ -526,11 +531,105 @@ for ((round = 1; round <= rounds; round++)); do
   done
 done
 
+# ------------------------------------------------------------------ auth service
+# 10: checks answered by the auth service (a Traefik-shaped forward-auth check with the RS256
+# token) against requests forwarded by the proxy (workload 2's), jwt-sidecar against itself.
+say "== 10. auth service checks vs proxied requests, RS256 repeated (jwt-sidecar against itself)"
+for ((round = 1; round <= rounds; round++)); do
+  if ((round % 2 == 1)); then order=(forward check); else order=(check forward); fi
+  for which in "${order[@]}"; do
+    if [ "$which" = forward ]; then
+      measure auth_check proxy-forward "$p_authsvc" /rs/orders 2xx "$work/rs-one.txt" "$authsvc_pid"
+    else
+      wrk_headers=(-H "X-Forwarded-Method: GET" -H "X-Forwarded-Uri: /rs/orders" -H "X-Forwarded-Host: bench")
+      measure auth_check auth-check "$p_authsvc_check" /auth 2xx "$work/rs-one.txt" "$authsvc_pid"
+      wrk_headers=()
+    fi
+  done
+done
+
+# 11: nginx in front asking jwt-sidecar (auth_request) against the same nginx without the
+# check. The front nginx (one worker) and jwt-sidecar share CPU 0; the upstream nginx and wrk
+# stay on CPU 1.
+mkdir -p "$work/front/tmp"
+cat >"$work/front/nginx.conf" <<NGINX
+$nginx_user
+worker_processes 1;
+pid $work/front/nginx.pid;
+error_log $work/front/error.log error;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/front/tmp/body;
+  proxy_temp_path $work/front/tmp/proxy;
+  fastcgi_temp_path $work/front/tmp/fastcgi;
+  uwsgi_temp_path $work/front/tmp/uwsgi;
+  scgi_temp_path $work/front/tmp/scgi;
+  keepalive_requests 10000000;
+  upstream app { server 127.0.0.1:$p_nginx; keepalive 64; }
+  upstream jwt_sidecar_auth { server 127.0.0.1:$p_authsvc_check; keepalive 64; }
+  server {
+    listen 127.0.0.1:$p_front_auth;
+    location / {
+      auth_request /_jwt_sidecar_auth;
+      auth_request_set \$jwt_user_id \$upstream_http_x_user_id;
+      proxy_set_header X-User-Id \$jwt_user_id;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_pass http://app;
+    }
+    location = /_jwt_sidecar_auth {
+      internal;
+      proxy_pass http://jwt_sidecar_auth;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_set_header X-Original-Method \$request_method;
+      proxy_set_header X-Original-URI \$request_uri;
+      proxy_set_header X-Forwarded-Host \$host;
+    }
+  }
+  server {
+    listen 127.0.0.1:$p_front_plain;
+    location / {
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_pass http://app;
+    }
+  }
+}
+NGINX
+start front front_pid "${pin_proxy[@]}" nginx -p "$work/front" -e "$work/front/error.log" \
+  -c "$work/front/nginx.conf" -g 'daemon off;'
+wait_http "http://127.0.0.1:$p_front_plain/" 10 "$front_pid" || {
+  cat "$work/front.log" "$work/front/error.log" >&2
+  die "the front nginx did not start"
+}
+if [ "$(probe -H "Authorization: Bearer $(head -n1 "$work/rs-one.txt")" "http://127.0.0.1:$p_front_auth/rs/orders")" != 200 ] ||
+  [ "$(probe "http://127.0.0.1:$p_front_auth/rs/orders")" != 401 ]; then
+  die "nginx + auth_request + jwt-sidecar does not answer 200 with the token and 401 without"
+fi
+say "== 11. nginx + auth_request + jwt-sidecar vs nginx alone (RS256 repeated)"
+mapfile -t front_workers < <(pgrep -P "$front_pid" || true)
+for ((round = 1; round <= rounds; round++)); do
+  if ((round % 2 == 1)); then order=(plain auth); else order=(auth plain); fi
+  for which in "${order[@]}"; do
+    if [ "$which" = plain ]; then
+      measure nginx_auth nginx-alone "$p_front_plain" /rs/orders 2xx "$work/rs-one.txt" "$front_pid" "${front_workers[@]}"
+    else
+      measure nginx_auth nginx-auth "$p_front_auth" /rs/orders 2xx "$work/rs-one.txt" "$front_pid" \
+        "${front_workers[@]}" "$authsvc_pid"
+    fi
+  done
+done
+kill -TERM "$front_pid" 2>/dev/null || true
+
 # ------------------------------------------------------------------ memory
 # The measured instances are stopped first so that they do not compete, and a fresh one gives
 # the idle figure and then holds the idle connections.
 say "== 7. memory: idle RSS, then $idle_count idle keep-alive connections"
-for pid in "$base_pid" "$nocache_pid" "$large_pid" "$logged_pid" "$revoked_pid"; do kill -TERM "$pid" 2>/dev/null || true; done
+for pid in "$base_pid" "$nocache_pid" "$large_pid" "$logged_pid" "$revoked_pid" "$authsvc_pid"; do kill -TERM "$pid" 2>/dev/null || true; done
 sidecar idle idle_pid "$p_idle" "$p_idle_admin" "$work/jwks.json" 10
 wait_ready idle "$idle_pid" "$p_idle_admin"
 sleep 1
