@@ -1,5 +1,6 @@
 #include "proxy/auth_service/check_handler.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "common/path.h"
@@ -12,11 +13,20 @@ constexpr std::string_view kListener = "auth_service";
 
 // 200, no body, the claim headers as response headers (what nginx's auth_request_set,
 // Traefik's authResponseHeaders, Caddy's copy_headers and Envoy's allowed_upstream_headers
-// pick up).
-std::string render_allowed(const policies::RequestScratch& scratch, bool keep_alive) {
+// pick up). Every configured claim header is answered, empty when the request has no such
+// claim (or no token): a front proxy that copies a header the answer lacks may keep the
+// client's own copy of it (Caddy 2.10-2.11.1, CVE-2026-30851) or write its placeholder's
+// text (Caddy 2.6), so the answer always names them all.
+std::string render_allowed(const policies::RequestScratch& scratch, const std::vector<std::string>& claim_headers,
+                           bool keep_alive) {
   std::string out = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nCache-Control: no-store\r\n";
   for (const auto& [name, value] : scratch.claim_headers) {
     out.append(name).append(": ").append(value).append("\r\n");
+  }
+  for (const auto& name : claim_headers) {
+    const bool given = std::any_of(scratch.claim_headers.begin(), scratch.claim_headers.end(),
+                                   [&](const auto& h) { return beast::iequals(h.first, name); });
+    if (!given) out.append(name).append(":\r\n");
   }
   if (!keep_alive) out += "Connection: close\r\n";
   return out + "\r\n";
@@ -73,7 +83,8 @@ awaitable<bool> handle_check(Exchange& x) {
     out.decision = "allow";
     out.reason = decision.reason;
     out.keep_alive = may_keep;
-    co_await write_bytes(x.stream, render_allowed(x.scratch.request, may_keep), x.rt.config.limits.idle_timeout);
+    co_await write_bytes(x.stream, render_allowed(x.scratch.request, x.rt.engine->protected_header_names(), may_keep),
+                         x.rt.config.limits.idle_timeout);
   }
   record(x, start, decision, out, kListener, original->method);
   co_return out.keep_alive;

@@ -1,6 +1,7 @@
 #include "proxy/auth_service/original_request.h"
 
 #include "common/ascii.h"
+#include "common/host.h"
 
 namespace jwt_sidecar::proxy {
 namespace {
@@ -134,6 +135,11 @@ std::optional<OriginalRequest> read_original_request(const CheckRequest& check,
   }
   if (o.target.empty() || o.target.front() != '/') {
     reason = "original_uri_invalid";
+    return std::nullopt;
+  }
+  // The original host is judged as a Host header is (routes match on it): one host, valid.
+  if (!o.host.empty() && !common::is_valid_host_header(o.host)) {
+    reason = "invalid_host_header";
     return std::nullopt;
   }
   return o;

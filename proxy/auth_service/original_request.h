@@ -39,8 +39,8 @@ struct OriginalRequest {
 };
 
 // The original request, or nullopt with `reason` set to one of original_request_missing,
-// original_request_ambiguous, original_method_missing, invalid_method, original_uri_invalid
-// (400 each).
+// original_request_ambiguous, original_method_missing, invalid_method, original_uri_invalid,
+// invalid_host_header (400 each).
 // `settings.dialect` other than `any` pins one dialect and ignores the other two's headers.
 std::optional<OriginalRequest> read_original_request(const CheckRequest& check,
                                                      const config::AuthServiceConfig& settings,

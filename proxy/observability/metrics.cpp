@@ -197,37 +197,31 @@ std::string Metrics::render(const std::vector<ProviderGauge>& providers,
                      revocation_failures_);
     }
   }
+  // One gauge family: a value per labelled item; negative values (never read) are left out.
+  const auto gauge = [&out](std::string_view name, std::string_view help, std::string_view label, const auto& items,
+                            const auto& label_of, const auto& value_of) {
+    out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ").append(name).append(" gauge\n");
+    for (const auto& item : items) {
+      const double v = value_of(item);
+      if (v < 0) continue;
+      out.append(name).append("{");
+      append_label(out, label, label_of(item));
+      out.append("} ").append(format_double(v)).append("\n");
+    }
+  };
+  const auto source = [](const RevocationGauge& r) -> std::string_view { return r.source; };
+  const auto provider = [](const ProviderGauge& p) -> std::string_view { return p.provider; };
   if (!revocation.empty()) {
-    out += "# HELP jwt_sidecar_revocation_entries Entries in the revocation list per source.\n"
-           "# TYPE jwt_sidecar_revocation_entries gauge\n";
-    for (const auto& r : revocation) {
-      out += "jwt_sidecar_revocation_entries{";
-      append_label(out, "source", r.source);
-      out += "} " + std::to_string(r.entries) + "\n";
-    }
-    out += "# HELP jwt_sidecar_revocation_seconds_since_sync Seconds since the revocation list was last confirmed "
-           "current, per source.\n# TYPE jwt_sidecar_revocation_seconds_since_sync gauge\n";
-    for (const auto& r : revocation) {
-      if (r.seconds_since_sync < 0) continue;
-      out += "jwt_sidecar_revocation_seconds_since_sync{";
-      append_label(out, "source", r.source);
-      out += "} " + format_double(r.seconds_since_sync) + "\n";
-    }
+    gauge("jwt_sidecar_revocation_entries", "Entries in the revocation list per source.", "source", revocation, source,
+          [](const RevocationGauge& r) { return static_cast<double>(r.entries); });
+    gauge("jwt_sidecar_revocation_seconds_since_sync",
+          "Seconds since the revocation list was last confirmed current, per source.", "source", revocation, source,
+          [](const RevocationGauge& r) { return r.seconds_since_sync; });
   }
-  out += "# HELP jwt_sidecar_jwks_keys Usable keys per provider.\n# TYPE jwt_sidecar_jwks_keys gauge\n";
-  for (const auto& p : providers) {
-    out += "jwt_sidecar_jwks_keys{";
-    append_label(out, "provider", p.provider);
-    out += "} " + std::to_string(p.keys) + "\n";
-  }
-  out += "# HELP jwt_sidecar_jwks_seconds_since_success Seconds since the last good key set per provider.\n"
-         "# TYPE jwt_sidecar_jwks_seconds_since_success gauge\n";
-  for (const auto& p : providers) {
-    if (p.seconds_since_success < 0) continue;
-    out += "jwt_sidecar_jwks_seconds_since_success{";
-    append_label(out, "provider", p.provider);
-    out += "} " + format_double(p.seconds_since_success) + "\n";
-  }
+  gauge("jwt_sidecar_jwks_keys", "Usable keys per provider.", "provider", providers, provider,
+        [](const ProviderGauge& p) { return static_cast<double>(p.keys); });
+  gauge("jwt_sidecar_jwks_seconds_since_success", "Seconds since the last good key set per provider.", "provider",
+        providers, provider, [](const ProviderGauge& p) { return p.seconds_since_success; });
   const auto plain_counter = [&out](std::string_view name, std::string_view help, std::uint64_t value) {
     out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ").append(name);
     out.append(" counter\n").append(name).append(" ").append(std::to_string(value)).append("\n");

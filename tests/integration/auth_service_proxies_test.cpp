@@ -137,6 +137,15 @@ void check_front(Front& f, const std::string& name) {
   CHECK(r->status != 200);
   // Nothing refused ever reached the upstream.
   CHECK(f.upstream.requests().size() == 2);
+  // A client's own claim header never survives, not even where the route takes no token: the
+  // check answers every claim header (empty here), and the front proxy copies that.
+  r = http_request(f.port, "GET", "/public/x", {{"X-User-Id", "mallory"}, {"X-User-Email", "m@evil.example"}});
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  seen = f.upstream.requests();
+  REQUIRE(seen.size() == 3);
+  CHECK(seen.back().header("X-User-Id").empty());
+  CHECK(seen.back().header("X-User-Email").empty());
 }
 
 }  // namespace

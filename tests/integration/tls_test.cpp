@@ -259,3 +259,31 @@ TEST_CASE("upstream map form: errors point at the key", "[integration][tls][cli]
 }
 
 }  // namespace jwt_sidecar::testing
+
+namespace jwt_sidecar::testing {
+
+TEST_CASE("TLS listener: the auth service speaks TLS too when `tls` is set", "[integration][tls][auth_service]") {
+  TestCa ca("listener CA");
+  TempDir certs;
+  const auto files = write_cert_files(certs, ca, ca.issue_localhost_cert());
+  ProxyFixture f(tls_top(files) + "auth_service: {listen: 127.0.0.1:0}\n");
+  const auto auth = f.proxy.auth_port();
+  REQUIRE(auth != 0);
+  const std::vector<std::string> check{"-H", "X-Forwarded-Method: GET", "-H", "X-Forwarded-Uri: /orders/1"};
+  auto with_token = check;
+  with_token.insert(with_token.end(), {"-H", "Authorization: Bearer " + token()});
+  CHECK(curl_https(auth, files.ca_file, "/auth", with_token).output == "200");
+  CHECK(curl_https(auth, files.ca_file, "/auth", check).output == "401");
+  // Plain HTTP on the auth port gets no answer.
+  const auto plain = [&] {
+    try {
+      return http_request(auth, "GET", "/auth", {{"X-Forwarded-Method", "GET"}, {"X-Forwarded-Uri", "/public/x"}});
+    } catch (const std::exception&) {
+      return std::optional<Response>();
+    }
+  }();
+  CHECK_FALSE((plain && plain->status == 200));
+  CHECK(f.upstream.request_count() == 0);
+}
+
+}  // namespace jwt_sidecar::testing

@@ -137,6 +137,11 @@ TEST_CASE("original request: missing, ambiguous, no method", "[auth_service]") {
   CHECK(read({"GET", "/auth", {{"X-Original-URI", "/orders"}}}).reason == "original_method_missing");
   CHECK(read({"GET", "/auth", {{"X-Forwarded-Method", "get"}, {"X-Forwarded-Uri", "/a"}}}).reason == "invalid_method");
   CHECK(read({"GET", "/auth", {{"X-Forwarded-Method", "G T"}, {"X-Forwarded-Uri", "/a"}}}).reason == "invalid_method");
+  // The original host is judged as a Host header: one valid host.
+  CHECK(read({"GET", "/auth", {{"X-Forwarded-Method", "GET"}, {"X-Forwarded-Uri", "/a"}, {"X-Forwarded-Host", "a, b"}}})
+            .reason == "invalid_host_header");
+  CHECK(read({"GET", "/auth", {{"X-Original-Method", "GET"}, {"X-Original-URL", "http://a b/x"}}}).reason ==
+        "invalid_host_header");
 }
 
 TEST_CASE("original request: a pinned dialect ignores the others' headers", "[auth_service]") {
