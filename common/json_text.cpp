@@ -45,7 +45,18 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
 
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
-  for (std::size_t i = 0; i < s.size(); ++i) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    // Printable ASCII other than '"' and '\\' goes out as it is, a run at a time.
+    std::size_t plain = i;
+    while (plain < s.size()) {
+      const auto c = static_cast<unsigned char>(s[plain]);
+      if (c < 0x20 || c >= 0x7F || c == '"' || c == '\\') break;
+      ++plain;
+    }
+    out.append(s.data() + i, plain - i);
+    i = plain;
+    if (i == s.size()) break;
     const auto c = static_cast<unsigned char>(s[i]);
     switch (c) {
       case '"': out += "\\\""; break;
@@ -54,19 +65,19 @@ void append_json_string(std::string& out, std::string_view s) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (c < 0x20 || c == 0x7F) {
-          append_escaped_byte(out, c);
-        } else if (c < 0x80) {
-          out += static_cast<char>(c);
+        if (c < 0x80) {
+          append_escaped_byte(out, c);  // the other control bytes and DEL
         } else if (const auto n = utf8_sequence_length(s, i); n > 0) {
           out.append(s.substr(i, n));
-          i += n - 1;
+          i += n;
+          continue;
         } else {
           // Not UTF-8: JSON text must be (RFC 8259 8.1), so the byte is written as the code
           // point of the same value and the line stays parseable.
           append_escaped_byte(out, c);
         }
     }
+    ++i;
   }
   out += '"';
 }

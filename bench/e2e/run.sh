@@ -480,6 +480,15 @@ pair() { # WORKLOAD PATH EXPECT TOKENS SIDECAR_PORT SIDECAR_PID: HAProxy and jwt
   done
 }
 
+# jwt-sidecar against itself: the two sides of a comparison (shell functions that each measure
+# once), in alternating order every round.
+alternate() { # MEASURE_A MEASURE_B
+  local round
+  for ((round = 1; round <= rounds; round++)); do
+    if ((round % 2 == 1)); then "$1"; "$2"; else "$2"; "$1"; fi
+  done
+}
+
 say "== 1. upstream direct (nginx) and plain proxying"
 for ((round = 1; round <= rounds; round++)); do
   measure upstream nginx "$p_nginx" /public/bench 2xx "" "$nginx_pid" "${nginx_workers[@]}"
@@ -496,57 +505,31 @@ pair hs /hs/orders 2xx "$work/hs.txt" "$p_base" "$base_pid"
 say "== 6. flood of $token_count distinct RS256 tokens with bad signatures (all must be 401)"
 pair bad /rs/orders 401 "$work/rs-bad.txt" "$p_base" "$base_pid"
 say "== 7. scale: $scale_routes routes + 1,000-key JWKS vs 10 routes + 3 keys (RS256 repeated)"
-for ((round = 1; round <= rounds; round++)); do
-  if ((round % 2 == 1)); then order=(small large); else order=(large small); fi
-  for which in "${order[@]}"; do
-    if [ "$which" = small ]; then
-      measure scale sidecar-10 "$p_base" /rs/orders 2xx "$work/rs-one.txt" "$base_pid"
-    else
-      measure scale sidecar-10k "$p_large" /rs/orders 2xx "$work/rs-one.txt" "$large_pid"
-    fi
-  done
-done
+scale_small() { measure scale sidecar-10 "$p_base" /rs/orders 2xx "$work/rs-one.txt" "$base_pid"; }
+scale_large() { measure scale sidecar-10k "$p_large" /rs/orders 2xx "$work/rs-one.txt" "$large_pid"; }
+alternate scale_small scale_large
 
 say "== 8. plain proxying with the access log on vs off (jwt-sidecar against itself)"
-for ((round = 1; round <= rounds; round++)); do
-  if ((round % 2 == 1)); then order=(off on); else order=(on off); fi
-  for which in "${order[@]}"; do
-    if [ "$which" = off ]; then
-      measure access_log log-off "$p_base" /public/bench 2xx "" "$base_pid"
-    else
-      measure access_log log-on "$p_logged" /public/bench 2xx "" "$logged_pid"
-    fi
-  done
-done
+log_off() { measure access_log log-off "$p_base" /public/bench 2xx "" "$base_pid"; }
+log_on() { measure access_log log-on "$p_logged" /public/bench 2xx "" "$logged_pid"; }
+alternate log_off log_on
 
 say "== 9. RS256 one token repeated, 100,000 revocation entries vs none (jwt-sidecar against itself)"
-for ((round = 1; round <= rounds; round++)); do
-  if ((round % 2 == 1)); then order=(off on); else order=(on off); fi
-  for which in "${order[@]}"; do
-    if [ "$which" = off ]; then
-      measure revocation rev-off "$p_base" /rs/orders 2xx "$work/rs-one.txt" "$base_pid"
-    else
-      measure revocation rev-on "$p_revoked" /rs/orders 2xx "$work/rs-one.txt" "$revoked_pid"
-    fi
-  done
-done
+rev_off() { measure revocation rev-off "$p_base" /rs/orders 2xx "$work/rs-one.txt" "$base_pid"; }
+rev_on() { measure revocation rev-on "$p_revoked" /rs/orders 2xx "$work/rs-one.txt" "$revoked_pid"; }
+alternate rev_off rev_on
 
 # ------------------------------------------------------------------ auth service
 # 10: checks answered by the auth service (a Traefik-shaped forward-auth check with the RS256
 # token) against requests forwarded by the proxy (workload 2's), jwt-sidecar against itself.
 say "== 10. auth service checks vs proxied requests, RS256 repeated (jwt-sidecar against itself)"
-for ((round = 1; round <= rounds; round++)); do
-  if ((round % 2 == 1)); then order=(forward check); else order=(check forward); fi
-  for which in "${order[@]}"; do
-    if [ "$which" = forward ]; then
-      measure auth_check proxy-forward "$p_authsvc" /rs/orders 2xx "$work/rs-one.txt" "$authsvc_pid"
-    else
-      wrk_headers=(-H "X-Forwarded-Method: GET" -H "X-Forwarded-Uri: /rs/orders" -H "X-Forwarded-Host: bench")
-      measure auth_check auth-check "$p_authsvc_check" /auth 2xx "$work/rs-one.txt" "$authsvc_pid"
-      wrk_headers=()
-    fi
-  done
-done
+proxy_forward() { measure auth_check proxy-forward "$p_authsvc" /rs/orders 2xx "$work/rs-one.txt" "$authsvc_pid"; }
+checks() {
+  wrk_headers=(-H "X-Forwarded-Method: GET" -H "X-Forwarded-Uri: /rs/orders" -H "X-Forwarded-Host: bench")
+  measure auth_check auth-check "$p_authsvc_check" /auth 2xx "$work/rs-one.txt" "$authsvc_pid"
+  wrk_headers=()
+}
+alternate proxy_forward checks
 
 # 11: nginx in front asking jwt-sidecar (auth_request) against the same nginx without the
 # check. The front nginx (one worker) and jwt-sidecar share CPU 0; the upstream nginx and wrk
@@ -612,17 +595,14 @@ if [ "$(probe -H "Authorization: Bearer $(head -n1 "$work/rs-one.txt")" "http://
 fi
 say "== 11. nginx + auth_request + jwt-sidecar vs nginx alone (RS256 repeated)"
 mapfile -t front_workers < <(pgrep -P "$front_pid" || true)
-for ((round = 1; round <= rounds; round++)); do
-  if ((round % 2 == 1)); then order=(plain auth); else order=(auth plain); fi
-  for which in "${order[@]}"; do
-    if [ "$which" = plain ]; then
-      measure nginx_auth nginx-alone "$p_front_plain" /rs/orders 2xx "$work/rs-one.txt" "$front_pid" "${front_workers[@]}"
-    else
-      measure nginx_auth nginx-auth "$p_front_auth" /rs/orders 2xx "$work/rs-one.txt" "$front_pid" \
-        "${front_workers[@]}" "$authsvc_pid"
-    fi
-  done
-done
+nginx_alone() {
+  measure nginx_auth nginx-alone "$p_front_plain" /rs/orders 2xx "$work/rs-one.txt" "$front_pid" "${front_workers[@]}"
+}
+nginx_auth() {
+  measure nginx_auth nginx-auth "$p_front_auth" /rs/orders 2xx "$work/rs-one.txt" "$front_pid" \
+    "${front_workers[@]}" "$authsvc_pid"
+}
+alternate nginx_alone nginx_auth
 kill -TERM "$front_pid" 2>/dev/null || true
 
 # ------------------------------------------------------------------ memory
