@@ -14,9 +14,8 @@ constexpr std::string_view kListener = "auth_service";
 // 200, no body, the claim headers as response headers (what nginx's auth_request_set,
 // Traefik's authResponseHeaders, Caddy's copy_headers and Envoy's allowed_upstream_headers
 // pick up). Every configured claim header is answered, empty when the request has no such
-// claim (or no token): a front proxy that copies a header the answer lacks may keep the
-// client's own copy of it (Caddy 2.10-2.11.1, CVE-2026-30851) or write its placeholder's
-// text (Caddy 2.6), so the answer always names them all.
+// claim (or no token): a front proxy copying a header the answer lacks may keep the client's
+// own copy, or (Caddy 2.6) write its placeholder's text, so the answer always names them all.
 std::string render_allowed(const policies::RequestScratch& scratch, const std::vector<std::string>& claim_headers,
                            bool keep_alive) {
   std::string out = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nCache-Control: no-store\r\n";
