@@ -27,8 +27,9 @@ struct RequestView {
   std::string_view match_path;  // from normalize_target()
   std::span<const HeaderField> headers;  // at least every header named by token_header_names()
   std::string_view raw_query;
-  // A CORS preflight: OPTIONS with Origin and Access-Control-Request-Method (the front end
-  // looks at those headers). Passes without a token on a `cors_preflight: allow` route.
+  // The request carries Origin and Access-Control-Request-Method (the front end looks at the
+  // headers); with method OPTIONS that is a CORS preflight, which passes without a token on a
+  // `cors_preflight: allow` route.
   bool cors_preflight = false;
 };
 

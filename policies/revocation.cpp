@@ -60,11 +60,10 @@ Revocation::Revocation(std::vector<std::string> source_names) {
 }
 
 Revocation::Verdict Revocation::check(const RevocationQuery& q, std::int64_t now, const Policy& policy) const {
-  for (const auto& s : sources_) {
-    const auto snapshot = s->snapshot.load(std::memory_order_acquire);
+  for (std::size_t i = 0; i < sources_.size(); ++i) {
+    const auto snapshot = sources_[i]->snapshot.load(std::memory_order_acquire);
     if (!snapshot) return Verdict::unavailable;
-    if (!s->live.load(std::memory_order_acquire) &&
-        now - s->current_at.load(std::memory_order_acquire) > policy.max_stale) {
+    if (stale(i, now, policy.max_stale)) {
       if (policy.reject_when_stale) return Verdict::unavailable;
       // on_stale: allow - the last list still applies
     }
@@ -89,6 +88,12 @@ void Revocation::mark_synced(std::size_t source, std::int64_t now) {
   auto& s = *sources_[source];
   s.synced_at.store(now, std::memory_order_release);
   s.current_at.store(now, std::memory_order_release);
+}
+
+bool Revocation::stale(std::size_t source, std::int64_t now, std::int64_t max_stale) const {
+  const auto& s = *sources_[source];
+  return !s.live.load(std::memory_order_acquire) && s.current_at.load(std::memory_order_acquire) >= 0 &&
+         now - s.current_at.load(std::memory_order_acquire) > max_stale;
 }
 
 std::int64_t Revocation::synced_at(std::size_t source) const {

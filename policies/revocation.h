@@ -89,6 +89,8 @@ class Revocation {
   // The source checked that its list is still what it has (a file unchanged, a full re-read
   // from Redis): for the seconds-since-sync metric. publish() counts as one.
   void mark_synced(std::size_t source, std::int64_t now);
+  // Read once, not live, and last known current more than `max_stale` seconds before `now`.
+  bool stale(std::size_t source, std::int64_t now, std::int64_t max_stale) const;
   std::int64_t synced_at(std::size_t source) const;  // -1 before the first
 
  private:

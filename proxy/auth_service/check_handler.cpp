@@ -31,13 +31,6 @@ std::string render_allowed(const policies::RequestScratch& scratch, const std::v
   return out + "\r\n";
 }
 
-bool has_header(const std::vector<CheckField>& fields, std::string_view name) {
-  for (const auto& f : fields) {
-    if (beast::iequals(f.name, name)) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 awaitable<bool> handle_check(Exchange& x) {
@@ -72,8 +65,7 @@ awaitable<bool> handle_check(Exchange& x) {
   collect_token_headers(x);
   policies::RequestView view{original->method, original->host, x.scratch.target.match_path,
                              x.scratch.token_headers, x.scratch.target.query};
-  view.cors_preflight = original->method == "OPTIONS" && has_header(fields, "origin") &&
-                        has_header(fields, "access-control-request-method");
+  view.cors_preflight = has_preflight_headers(req);
   decision = co_await decide(x, view);
   if (!decision.allowed()) {
     out = co_await answer_rejection(x, decision, may_keep);

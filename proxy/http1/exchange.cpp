@@ -39,9 +39,8 @@ bool has_request_body(const http::request<http::empty_body>& req) {
   return !cl.empty() && cl != "0";
 }
 
-bool is_cors_preflight(const http::request<http::empty_body>& req) {
-  return req.method() == http::verb::options && req.find(http::field::origin) != req.end() &&
-         req.find(http::field::access_control_request_method) != req.end();
+bool has_preflight_headers(const http::request<http::empty_body>& req) {
+  return req.find(http::field::origin) != req.end() && req.find(http::field::access_control_request_method) != req.end();
 }
 
 void collect_token_headers(Exchange& x) {

@@ -43,8 +43,9 @@ using RequestHandler = awaitable<bool> (*)(Exchange&);
 using Clock = std::chrono::steady_clock;
 
 bool has_request_body(const http::request<http::empty_body>& req);
-// OPTIONS with Origin and Access-Control-Request-Method (Fetch standard, CORS preflight).
-bool is_cors_preflight(const http::request<http::empty_body>& req);
+// Origin and Access-Control-Request-Method are present (a CORS preflight when the method,
+// the request's or a check's original one, is OPTIONS: the engine looks at that).
+bool has_preflight_headers(const http::request<http::empty_body>& req);
 
 // The request's headers that tokens are read from, into scratch.token_headers.
 void collect_token_headers(Exchange& x);

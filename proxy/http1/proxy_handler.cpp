@@ -78,7 +78,7 @@ awaitable<bool> handle_proxy_request(Exchange& x) {
     collect_token_headers(x);
     policies::RequestView view{req.method_string(), host, x.scratch.target.match_path, x.scratch.token_headers,
                                x.scratch.target.query};
-    view.cors_preflight = is_cors_preflight(req);
+    view.cors_preflight = has_preflight_headers(req);
     decision = co_await decide(x, view);
     if (!decision.allowed()) {
       out = co_await answer_rejection(x, decision, may_keep);

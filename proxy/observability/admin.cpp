@@ -41,8 +41,9 @@ http::response<http::string_body> answer(const http::request<http::string_body>&
         // Stale (down longer than max_stale) does not make the process unready: every replica
         // shares the source, and taking them all out of service would answer no better.
         const auto max_stale = std::chrono::duration_cast<std::chrono::seconds>(rt.config.revocation->max_stale);
-        const auto known = rev->known_current(i, unix_seconds());
-        const char* state = known < 0 ? "\"not_read\"" : unix_seconds() - known > max_stale.count() ? "\"stale\"" : "\"ready\"";
+        const char* state = rev->synced_at(i) < 0                              ? "\"not_read\""
+                            : rev->stale(i, unix_seconds(), max_stale.count()) ? "\"stale\""
+                                                                               : "\"ready\"";
         body += '"' + rev->source_name(i) + "\":" + state;
       }
       body += '}';
