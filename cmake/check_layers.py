@@ -2,7 +2,7 @@
 """Fails the build when a source file includes against the layer order.
 
 Layers, lowest first: common <- config <- policies <- proxy/io <- proxy/runtime <-
-proxy/observability <- proxy/keys <- proxy/revocation <- proxy/http1 <- proxy/auth_service <- proxy/server <- proxy/cli. A file may
+proxy/observability <- proxy/keys <- proxy/revocation <- proxy/http1 <- proxy/http2 <- proxy/auth_service <- proxy/server <- proxy/cli. A file may
 include its own layer and the ones below it, never one above. Third-party headers have one
 home each: yaml-cpp in config/, simdjson in policies/, Asio/Beast in proxy/.
 Usage: check_layers.py SOURCE_DIR [STAMP_FILE]
@@ -12,12 +12,13 @@ import re
 import sys
 
 LAYERS = ["common", "config", "policies", "proxy/io", "proxy/runtime", "proxy/observability",
-          "proxy/keys", "proxy/revocation", "proxy/http1", "proxy/auth_service", "proxy/server", "proxy/cli"]
+          "proxy/keys", "proxy/revocation", "proxy/http1", "proxy/http2", "proxy/auth_service", "proxy/server", "proxy/cli"]
 RANK = {name: i for i, name in enumerate(LAYERS)}
 THIRD_PARTY = [  # (include prefix, layers allowed to use it, header files allowed too)
     ("yaml-cpp/", {"config"}, True),
     ("simdjson", {"policies"}, True),
     ("hiredis/", {"proxy/revocation"}, False),
+    ("nghttp2/", {"proxy/http2"}, True),
     ("boost/asio", {l for l in LAYERS if l.startswith("proxy/")}, True),
     ("boost/beast", {l for l in LAYERS if l.startswith("proxy/")}, True),
 ]

@@ -45,9 +45,10 @@ struct ClientTls {
   Mark ca_mark, cert_mark, key_mark;
 };
 
-// http://host[:port][/base-path] or https://...
+// http://host[:port][/base-path] or https://..., and for upstreams h2c://... (HTTP/2 over
+// plain TCP with prior knowledge, RFC 9113 3.3: gRPC services).
 struct Url {
-  std::string scheme;  // "http" or "https"
+  std::string scheme;  // "http", "https" or (upstreams only) "h2c"
   std::string host;
   std::uint16_t port = 0;  // defaulted from the scheme when absent
   std::string path;        // "" or a base path starting with "/", no query or fragment
@@ -71,6 +72,7 @@ struct Limits {
   Duration idle_timeout = std::chrono::seconds(60);
   Duration upstream_timeout = std::chrono::seconds(30);
   Duration drain_timeout = std::chrono::seconds(20);  // SIGTERM: how long in-flight requests get
+  std::uint32_t max_concurrent_streams = 100;         // HTTP/2: open streams per client connection
 };
 
 struct TokenSource {
@@ -191,6 +193,7 @@ struct Config {
   Address listen;
   std::optional<TlsFiles> tls;
   Url upstream;
+  bool http2 = true;  // HTTP/2 on `listen`: ALPN h2 with tls:, prior-knowledge h2c without
   std::optional<Address> admin;
   unsigned threads = 0;  // 0: one per core
   std::size_t token_cache_size = 10000;

@@ -25,11 +25,11 @@ constexpr std::size_t kMaxFileBytes = 4u << 20;
 constexpr std::uint64_t kMaxThreads = 1024;
 
 const std::vector<std::string_view> kTopKeys = {
-    "listen", "tls",       "upstream",   "admin",     "threads", "token_cache_size",
+    "listen", "tls",       "upstream",   "http2",     "admin",   "threads", "token_cache_size",
     "limits", "log_level", "access_log", "providers", "routes",   "revocation", "auth_service"};
 const std::vector<std::string_view> kLimitKeys = {
     "max_header_bytes", "max_body_bytes",   "max_token_bytes", "header_timeout",
-    "idle_timeout",     "upstream_timeout", "drain_timeout"};
+    "idle_timeout",     "upstream_timeout", "drain_timeout",   "max_concurrent_streams"};
 const std::vector<std::string_view> kLogLevels = {"debug", "info", "warn", "error"};
 
 std::optional<std::size_t> read_size(YamlReader& reader, const Entry& entry) {
@@ -52,6 +52,15 @@ void read_limits(YamlReader& reader, const Entry& entry, Limits& limits) {
       {"max_token_bytes", &Limits::max_token_bytes}};
   for (const auto& [name, member] : sizes) {
     if (const auto* field = map->find(name)) assign(limits.*member, read_size(reader, *field));
+  }
+  if (const auto* field = map->find("max_concurrent_streams")) {
+    // RFC 9113 6.5.2: the setting is 32 bits; 0 would refuse every stream.
+    const auto streams = reader.count(*field, 1u << 20);
+    if (streams && *streams == 0) {
+      reader.value_error(*field, field->label + " must be at least 1");
+    } else if (streams) {
+      limits.max_concurrent_streams = static_cast<std::uint32_t>(*streams);
+    }
   }
   // A zero drain timeout is a choice (close at once); a zero I/O timeout would fail every request.
   const std::tuple<std::string_view, Duration Limits::*, bool> timeouts[] = {
@@ -134,6 +143,7 @@ void read_process(YamlReader& reader, const Mapping& map, Config& config) {
   if (const auto* access_log = map.find("access_log")) {
     assign(config.access_log, reader.flag(*access_log));
   }
+  if (const auto* http2 = map.find("http2")) assign(config.http2, reader.flag(*http2));
 }
 
 void read_top_level(YamlReader& reader, const YAML::Node& root, Config& config) {

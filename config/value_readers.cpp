@@ -1,6 +1,7 @@
 // The value readers shared by the sections (config/sections.h).
 #include <algorithm>
 
+#include "common/ascii.h"
 #include "config/sections.h"
 #include "config/syntax.h"
 
@@ -26,8 +27,32 @@ std::optional<Url> read_url(YamlReader& reader, const Entry& entry) {
   return url;
 }
 
+namespace {
+
+// An upstream URL: http://, https:// or h2c:// (HTTP/2 with prior knowledge over plain TCP).
+std::optional<Url> read_upstream_url(YamlReader& reader, const Entry& entry) {
+  const auto text = reader.text(entry);
+  if (!text) return std::nullopt;
+  Url url;
+  const bool h2c = text->size() > 6 && common::ascii_lowered(std::string_view(*text).substr(0, 6)) == "h2c://";
+  const auto problem = parse_url(h2c ? "http://" + text->substr(6) : *text, url);
+  if (!problem.empty()) {
+    const auto phrase = problem.rfind("must be an http", 0) == 0 ? "must be an http://, https:// or h2c:// URL" : problem;
+    reader.value_error(entry, entry.label + " " + phrase);
+    return std::nullopt;
+  }
+  if (h2c) {
+    url.scheme = "h2c";
+    url.text = *text;
+  }
+  url.mark = reader.value_mark(entry);
+  return url;
+}
+
+}  // namespace
+
 std::optional<Url> read_upstream(YamlReader& reader, const Entry& entry) {
-  if (!entry.value.IsMap()) return read_url(reader, entry);
+  if (!entry.value.IsMap()) return read_upstream_url(reader, entry);
   const auto map = reader.mapping(entry, "in 'upstream'", {"url", "ca_file", "cert_file", "key_file", "server_name"});
   if (!map) return std::nullopt;
   const auto* url_entry = map->find("url");
@@ -35,7 +60,7 @@ std::optional<Url> read_upstream(YamlReader& reader, const Entry& entry) {
     reader.error(reader.value_mark(entry), "missing required key 'url' in 'upstream'");
     return std::nullopt;
   }
-  auto url = read_url(reader, *url_entry);
+  auto url = read_upstream_url(reader, *url_entry);
   if (!url) return std::nullopt;
   auto& tls = url->client_tls;
   bool any_tls = false;

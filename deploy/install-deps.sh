@@ -20,6 +20,11 @@ packages=(
   # nginx (above) with auth_request, and Caddy with forward_auth, each run by the tests on free
   # loopback ports with their own files (never the system services the packages install).
   caddy
+  # HTTP/2 and gRPC (proxy/http2): nghttp2 drives the protocol; nghttp2-client (nghttp, h2load)
+  # is a real h2 client in the tests and the load generator of bench workloads 12-14;
+  # python3-grpcio gives the tests a real gRPC server and client, python3-h2 a raw HTTP/2
+  # client for the attacks (rapid reset, CONTINUATION and other floods).
+  libnghttp2-dev nghttp2-client python3-grpcio python3-h2
   # tests/fuzz (the `fuzz` preset): libFuzzer and the sanitizer runtimes come with clang.
   clang-14 libclang-rt-14-dev
   # tests/ops/run.sh: promtool checks and unit-tests deploy/prometheus/*.yml. Debian ships

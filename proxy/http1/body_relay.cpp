@@ -17,6 +17,19 @@ using namespace boost::asio::experimental::awaitable_operators;
 // refused as bad framing instead of being buffered without bound.
 constexpr std::size_t kMaxPendingFraming = 64 * 1024;
 
+awaitable<void> pump(ByteStream& from, ByteStream& to, std::chrono::milliseconds idle) {
+  std::array<char, 16384> buf;
+  while (true) {
+    auto [ec, n] = co_await from.read_some(net::buffer(buf), deadline_in(idle));
+    if (ec) break;
+    auto [wec, wn] = co_await to.write(net::buffer(buf.data(), n), deadline_in(idle));
+    if (wec) break;
+  }
+  co_await to.shutdown_send(deadline_in(idle));
+}
+
+}  // namespace
+
 // Feeds buffered bytes to `parser` until it yields body bytes into [buf, buf + cap), or is
 // done; reads from `in` when it needs more. `got` is the number of body bytes produced.
 template <bool IsRequest>
@@ -54,18 +67,12 @@ awaitable<Relay> read_body_some(ByteStream& in, beast::flat_buffer& in_buffer,
   }
 }
 
-awaitable<void> pump(ByteStream& from, ByteStream& to, std::chrono::milliseconds idle) {
-  std::array<char, 16384> buf;
-  while (true) {
-    auto [ec, n] = co_await from.read_some(net::buffer(buf), deadline_in(idle));
-    if (ec) break;
-    auto [wec, wn] = co_await to.write(net::buffer(buf.data(), n), deadline_in(idle));
-    if (wec) break;
-  }
-  co_await to.shutdown_send(deadline_in(idle));
-}
-
-}  // namespace
+template awaitable<Relay> read_body_some<true>(ByteStream&, beast::flat_buffer&,
+                                               http::parser<true, http::buffer_body>&, char*, std::size_t,
+                                               std::chrono::milliseconds, std::size_t&);
+template awaitable<Relay> read_body_some<false>(ByteStream&, beast::flat_buffer&,
+                                                http::parser<false, http::buffer_body>&, char*, std::size_t,
+                                                std::chrono::milliseconds, std::size_t&);
 
 template <bool IsRequest>
 awaitable<Relay> relay_body(ByteStream& in, beast::flat_buffer& in_buffer,

@@ -27,6 +27,14 @@ awaitable<Relay> relay_body(ByteStream& in, beast::flat_buffer& in_buffer,
                             std::string_view head, bool chunked, std::chrono::milliseconds read_timeout,
                             std::chrono::milliseconds write_timeout, char* buf, std::uint64_t& bytes);
 
+// Feeds buffered bytes to `parser` until it yields body bytes into [buf, buf + cap), or is
+// done; reads from `in` when it needs more. `got` is the number of body bytes produced.
+// (Instantiated for responses; relay_body uses it for both directions.)
+template <bool IsRequest>
+awaitable<Relay> read_body_some(ByteStream& in, beast::flat_buffer& in_buffer,
+                                http::parser<IsRequest, http::buffer_body>& parser, char* buf,
+                                std::size_t cap, std::chrono::milliseconds timeout, std::size_t& got);
+
 // After a 101: bytes both ways until either side closes or both go quiet.
 awaitable<void> tunnel(ByteStream& client, beast::flat_buffer& client_buffer, UpstreamConnection& upstream,
                        std::chrono::milliseconds idle);

@@ -6,7 +6,6 @@
 #include "proxy/runtime/clock.h"
 
 namespace jwt_sidecar::proxy {
-namespace {
 
 ErrorResponse error_for(const policies::Decision& d) {
   ErrorResponse r;
@@ -27,7 +26,11 @@ ErrorResponse error_for(const policies::Decision& d) {
   return r;
 }
 
-}  // namespace
+void count_token_rejection(const policies::Decision& d) {
+  if (d.token_status != policies::Status::ok) {
+    Metrics::instance().token_rejection(d.provider ? d.provider->name() : "", policies::reason(d.token_status));
+  }
+}
 
 awaitable<void> write_bytes(ByteStream& stream, const std::string& bytes, std::chrono::milliseconds timeout) {
   co_await stream.write(net::buffer(bytes), deadline_in(timeout));
@@ -59,15 +62,19 @@ void collect_token_headers(Exchange& x) {
 }
 
 awaitable<policies::Decision> decide(Exchange& x, const policies::RequestView& view) {
-  auto& w = x.worker;
-  auto decision = x.rt.engine->decide(view, unix_seconds(), x.scratch.request, w.cache_for(x.rt));
+  return decide(x.worker, x.rt, x.scratch.request, view);
+}
+
+awaitable<policies::Decision> decide(Worker& w, const Runtime& rt, policies::RequestScratch& scratch,
+                                     const policies::RequestView& view) {
+  auto decision = rt.engine->decide(view, unix_seconds(), scratch, w.cache_for(rt));
   if (decision.token_status == policies::Status::key_not_found && decision.provider && w.state.fetcher) {
     const auto waited_from = Clock::now();
     const bool fetched = co_await w.state.fetcher->refetch_for_unknown_kid(*decision.provider);
     log_debug("unknown kid",
               {{"provider", decision.provider->name()}, {"refetched", fetched ? "yes" : "no"},
                {"waited_us", std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - waited_from).count()}});
-    if (fetched) decision = x.rt.engine->decide(view, unix_seconds(), x.scratch.request, w.cache_for(x.rt));
+    if (fetched) decision = rt.engine->decide(view, unix_seconds(), scratch, w.cache_for(rt));
   }
   if (decision.cache == policies::Decision::Cache::hit) Metrics::instance().cache_hit();
   if (decision.cache == policies::Decision::Cache::miss) Metrics::instance().cache_miss();
@@ -83,9 +90,7 @@ awaitable<Outcome> answer_rejection(Exchange& x, const policies::Decision& d, bo
   out.reason = d.reason;
   out.keep_alive = keep_alive;
   co_await write_bytes(x.stream, render_error_response(r), x.rt.config.limits.idle_timeout);
-  if (d.token_status != policies::Status::ok) {
-    Metrics::instance().token_rejection(d.provider ? d.provider->name() : "", policies::reason(d.token_status));
-  }
+  count_token_rejection(d);
   co_return out;
 }
 
@@ -103,19 +108,29 @@ awaitable<Outcome> answer_error(Exchange& x, unsigned status, std::string_view e
 
 void record(Exchange& x, Clock::time_point start, const policies::Decision& d, const Outcome& out,
             std::string_view listener, std::string_view method) {
+  RequestRecord r;
+  r.listener = listener;
+  r.method = method.empty() ? std::string_view(x.parser.get().method_string()) : method;
+  r.path = x.scratch.target.path;
+  record(r, start, d, out, x.scratch.request);
+}
+
+void record(const RequestRecord& r, Clock::time_point start, const policies::Decision& d, const Outcome& out,
+            const policies::RequestScratch& scratch) {
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
   const std::string_view route = d.route ? std::string_view(d.route->name) : std::string_view{};
-  Metrics::instance().request(route, out.decision, out.status, static_cast<double>(us) / 1e6, listener);
+  Metrics::instance().request(route, out.decision, out.status, static_cast<double>(us) / 1e6, r.listener, r.protocol);
   AccessLogEntry e;
-  const auto& req = x.parser.get();
-  e.listener = listener;
-  e.method = method.empty() ? std::string_view(req.method_string()) : method;
-  e.path = x.scratch.target.path;
+  e.listener = r.listener;
+  e.protocol = r.protocol;
+  e.stream = r.stream;
+  e.method = r.method;
+  e.path = r.path;
   e.route = route;
   e.decision = out.decision;
   e.reason = out.reason;
   e.provider = d.provider ? std::string_view(d.provider->name()) : std::string_view{};
-  const auto& sub = x.scratch.request.jws.claims().sub;
+  const auto& sub = scratch.jws.claims().sub;
   e.sub = d.verified && sub ? std::string_view(*sub) : std::string_view{};
   e.status = out.status;
   e.duration_us = us;

@@ -52,7 +52,14 @@ void collect_token_headers(Exchange& x);
 
 // PolicyEngine::decide, and once more after a refetch when the token names a kid the
 // provider's set lacks (a key the IdP may just have rotated in). Counts cache hits and misses.
+// The second form is every front end's (HTTP/2 streams too); the first is HTTP/1.1's.
+awaitable<policies::Decision> decide(Worker& w, const Runtime& rt, policies::RequestScratch& scratch,
+                                     const policies::RequestView& view);
 awaitable<policies::Decision> decide(Exchange& x, const policies::RequestView& view);
+
+// The answer to a rejected decision (status, challenge, reason), and the rejection counter.
+ErrorResponse error_for(const policies::Decision& d);
+void count_token_rejection(const policies::Decision& d);
 
 // Writes a rejected decision's answer (status, WWW-Authenticate, JSON body) and counts the
 // token rejection.
@@ -65,6 +72,16 @@ awaitable<Outcome> answer_error(Exchange& x, unsigned status, std::string_view e
 // log shows ("" for the request's own; a check logs the original request's).
 void record(Exchange& x, Clock::time_point start, const policies::Decision& d, const Outcome& out,
             std::string_view listener = {}, std::string_view method = {});
+
+// What one request's metrics and access line say beyond its decision and outcome.
+struct RequestRecord {
+  std::string_view listener;             // "" or "auth_service"
+  std::string_view protocol = "http/1.1";  // or "h2"
+  std::int64_t stream = -1;              // HTTP/2 stream id (-1: HTTP/1.1)
+  std::string_view method, path;
+};
+void record(const RequestRecord& r, Clock::time_point start, const policies::Decision& d, const Outcome& out,
+            const policies::RequestScratch& scratch);
 
 awaitable<void> write_bytes(ByteStream& stream, const std::string& bytes, std::chrono::milliseconds timeout);
 

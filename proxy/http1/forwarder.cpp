@@ -13,72 +13,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using RequestBodyParser = http::request_parser<http::buffer_body>;
 
-enum class HeadRead { ok, timeout, closed_early, failed, bad };
-
-// Reads a response header into `parser`, skipping interim 1xx responses other than 101.
-// closed_early: the connection ended before the first byte (a stale pooled connection).
-awaitable<HeadRead> read_response_header(UpstreamConnection& conn, std::optional<ResponseBodyParser>& parser,
-                                         bool head_request, std::chrono::milliseconds timeout) {
-  const auto deadline = deadline_in(timeout);
-  bool any_byte = conn.buffer.size() > 0;
-  while (true) {
-    parser.emplace();
-    parser->body_limit(boost::none);
-    parser->eager(false);  // stop after the header: the body goes through read_body_some
-    if (head_request) parser->skip(true);
-    while (!parser->is_header_done()) {
-      if (conn.buffer.size() > 0) {
-        error_code ec;
-        const auto used = parser->put(conn.buffer.data(), ec);
-        conn.buffer.consume(used);
-        if (ec && ec != http::error::need_more && ec != http::error::need_buffer) co_return HeadRead::bad;
-        if (parser->is_header_done()) break;
-        if (used > 0 && conn.buffer.size() > 0) continue;
-      }
-      auto [ec, n] = co_await conn.stream->read_some(conn.buffer.prepare(kReadChunk), deadline);
-      if (ec == beast::error::timeout) co_return HeadRead::timeout;
-      if (ec) co_return any_byte ? HeadRead::failed : HeadRead::closed_early;
-      any_byte = true;
-      conn.buffer.commit(n);
-    }
-    const auto code = parser->get().result_int();
-    if (code < 100 || code >= 200 || code == 101) co_return HeadRead::ok;
-  }
-}
-
-// Whether a pooled connection is still open: the upstream may have closed it while idle.
-// Costs one non-blocking recv, so it is done only before sending a request that cannot be
-// replayed once sent.
-bool still_open(UpstreamConnection& conn) {
-  if (conn.stream->is_tls()) return true;  // TLS records cannot be peeked meaningfully
-  char byte;
-  error_code ec;
-  auto& socket = conn.stream->socket();
-  const bool was_nonblocking = socket.non_blocking();
-  socket.non_blocking(true, ec);
-  const auto n = socket.receive(net::buffer(&byte, 1), tcp::socket::message_peek, ec);
-  error_code ignored;
-  socket.non_blocking(was_nonblocking, ignored);
-  return ec == net::error::would_block || (!ec && n > 0);
-}
-
-// RFC 9110 9.2.2: the methods a client may repeat with the same effect. Only these are sent a
-// second time when a pooled connection ends without an answer (RFC 9112 9.3.1): the upstream
-// may have acted on the first copy.
-bool idempotent(http::verb method) {
-  switch (method) {
-    case http::verb::get:
-    case http::verb::head:
-    case http::verb::options:
-    case http::verb::trace:
-    case http::verb::put:
-    case http::verb::delete_:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // What went wrong with the upstream, as the client is told it (status 0: nobody to tell).
 struct Failure {
   unsigned status = 0;
@@ -266,7 +200,78 @@ class Forwarding {
 
 }  // namespace
 
+// Reads a response header into `parser`, skipping interim 1xx responses other than 101.
+// closed_early: the connection ended before the first byte (a stale pooled connection).
+awaitable<HeadRead> read_response_header(UpstreamConnection& conn, std::optional<ResponseBodyParser>& parser,
+                                         bool head_request, std::chrono::milliseconds timeout) {
+  const auto deadline = deadline_in(timeout);
+  bool any_byte = conn.buffer.size() > 0;
+  while (true) {
+    parser.emplace();
+    parser->body_limit(boost::none);
+    parser->eager(false);  // stop after the header: the body goes through read_body_some
+    if (head_request) parser->skip(true);
+    while (!parser->is_header_done()) {
+      if (conn.buffer.size() > 0) {
+        error_code ec;
+        const auto used = parser->put(conn.buffer.data(), ec);
+        conn.buffer.consume(used);
+        if (ec && ec != http::error::need_more && ec != http::error::need_buffer) co_return HeadRead::bad;
+        if (parser->is_header_done()) break;
+        if (used > 0 && conn.buffer.size() > 0) continue;
+      }
+      auto [ec, n] = co_await conn.stream->read_some(conn.buffer.prepare(kReadChunk), deadline);
+      if (ec == beast::error::timeout) co_return HeadRead::timeout;
+      if (ec) co_return any_byte ? HeadRead::failed : HeadRead::closed_early;
+      any_byte = true;
+      conn.buffer.commit(n);
+    }
+    const auto code = parser->get().result_int();
+    if (code < 100 || code >= 200 || code == 101) co_return HeadRead::ok;
+  }
+}
+
+// Whether a pooled connection is still open: the upstream may have closed it while idle.
+// Costs one non-blocking recv, so it is done only before sending a request that cannot be
+// replayed once sent.
+bool still_open(UpstreamConnection& conn) {
+  if (conn.stream->is_tls()) return true;  // TLS records cannot be peeked meaningfully
+  char byte;
+  error_code ec;
+  auto& socket = conn.stream->socket();
+  const bool was_nonblocking = socket.non_blocking();
+  socket.non_blocking(true, ec);
+  const auto n = socket.receive(net::buffer(&byte, 1), tcp::socket::message_peek, ec);
+  error_code ignored;
+  socket.non_blocking(was_nonblocking, ignored);
+  return ec == net::error::would_block || (!ec && n > 0);
+}
+
+// RFC 9110 9.2.2: the methods a client may repeat with the same effect. Only these are sent a
+// second time when a pooled connection ends without an answer (RFC 9112 9.3.1): the upstream
+// may have acted on the first copy.
+bool idempotent(http::verb method) {
+  switch (method) {
+    case http::verb::get:
+    case http::verb::head:
+    case http::verb::options:
+    case http::verb::trace:
+    case http::verb::put:
+    case http::verb::delete_:
+      return true;
+    default:
+      return false;
+  }
+}
+
 awaitable<ForwardResult> forward(Worker& worker, ForwardRequest& fr) {
+  // h2c:// always, https:// when ALPN picks h2: proxy/http2 takes it (and hands https:// back
+  // to forward_over_http1 when the upstream chose HTTP/1.1).
+  if ((fr.upstream.h2 || fr.upstream.tls) && worker.h2_forward) co_return co_await worker.h2_forward(worker, fr);
+  co_return co_await forward_over_http1(worker, fr);
+}
+
+awaitable<ForwardResult> forward_over_http1(Worker& worker, ForwardRequest& fr) {
   Forwarding forwarding(worker, fr);
   co_return co_await forwarding.run();
 }

@@ -37,5 +37,7 @@ struct ForwardResult {
 };
 
 awaitable<ForwardResult> forward(Worker& worker, ForwardRequest& request);
+// The HTTP/1.1 exchange itself (forward() without the HTTP/2 dispatch).
+awaitable<ForwardResult> forward_over_http1(Worker& worker, ForwardRequest& request);
 
 }  // namespace jwt_sidecar::proxy

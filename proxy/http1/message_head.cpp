@@ -28,13 +28,6 @@ void for_each_field(const http::fields& fields, http::field name, F&& f) {
   for (auto it = first; it != last; ++it) f(*it);
 }
 
-bool list_contains(const http::fields& fields, http::field name, std::string_view token) {
-  bool found = false;
-  for_each_field(fields, name, [&](const auto& f) {
-    for_each_list_token(f.value(), [&](std::string_view t) { found = found || beast::iequals(t, token); });
-  });
-  return found;
-}
 
 
 // The fields a hop keeps for itself (RFC 9110 7.6.1): Connection, the classic hop-by-hop
@@ -141,6 +134,14 @@ ClientForwarding append_client_fields(const ForwardRequest& fr, const http::requ
 }
 
 }  // namespace
+
+bool list_contains(const http::fields& fields, http::field name, std::string_view token) {
+  bool found = false;
+  for_each_field(fields, name, [&](const auto& f) {
+    for_each_list_token(f.value(), [&](std::string_view t) { found = found || beast::iequals(t, token); });
+  });
+  return found;
+}
 
 bool is_websocket_upgrade(const http::fields& fields) {
   return list_contains(fields, http::field::connection, "upgrade") &&

@@ -3,6 +3,7 @@
 // re-emitted for the body actually sent, X-Forwarded-*, claim headers).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "proxy/http1/forwarder.h"
@@ -12,7 +13,22 @@ namespace jwt_sidecar::proxy {
 
 using ResponseBodyParser = http::response_parser<http::buffer_body>;
 
+// Reading an upstream's response header (the forwarder's, and HTTP/2 streams forwarded to an
+// HTTP/1.1 upstream). closed_early: the connection ended before the first byte (a stale
+// pooled connection, which an idempotent request may be retried on).
+enum class HeadRead { ok, timeout, closed_early, failed, bad };
+// Reads a response header into `parser`, skipping interim 1xx responses other than 101.
+awaitable<HeadRead> read_response_header(UpstreamConnection& conn, std::optional<ResponseBodyParser>& parser,
+                                         bool head_request, std::chrono::milliseconds timeout);
+// Whether a pooled connection is still open (one non-blocking peek).
+bool still_open(UpstreamConnection& conn);
+// RFC 9110 9.2.2: the methods a client may repeat with the same effect.
+bool idempotent(http::verb method);
+
 bool is_websocket_upgrade(const http::fields& fields);
+// Whether a comma-separated list field (`name`, every occurrence) holds `token`, ignoring case:
+// "Connection: keep-alive, X-Foo" holds "x-foo".
+bool list_contains(const http::fields& fields, http::field name, std::string_view token);
 
 // Request line and fields for the upstream: the client's end-to-end fields (minus names with
 // '_', protected claim headers and, with forward_token: false, the token), framing,

@@ -25,12 +25,30 @@ std::string_view status_text(unsigned status) {
   }
 }
 
-std::string render_error_response(const ErrorResponse& r) {
+std::string error_body(const ErrorResponse& r) {
   std::string body = "{\"error\":";
   common::append_json_string(body, r.error);
   body += ",\"error_description\":";
   common::append_json_string(body, r.description);
   body += "}\n";
+  return body;
+}
+
+std::string challenge_value(const ErrorResponse& r) {
+  // RFC 6750 3: the reason codes are plain snake_case, so no quoting issues arise.
+  std::string out = "Bearer realm=\"jwt-sidecar\"";
+  if (r.challenge_error) {
+    out += ", error=\"";
+    out += r.error;
+    out += "\", error_description=\"";
+    out += r.description;
+    out += '"';
+  }
+  return out;
+}
+
+std::string render_error_response(const ErrorResponse& r) {
+  const std::string body = error_body(r);
 
   std::string out;
   out.reserve(256 + body.size());
@@ -39,18 +57,7 @@ std::string render_error_response(const ErrorResponse& r) {
   out += ' ';
   out += status_text(r.status);
   out += "\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n";
-  if (r.challenge) {
-    // RFC 6750 3: the reason codes are plain snake_case, so no quoting issues arise.
-    out += "WWW-Authenticate: Bearer realm=\"jwt-sidecar\"";
-    if (r.challenge_error) {
-      out += ", error=\"";
-      out += r.error;
-      out += "\", error_description=\"";
-      out += r.description;
-      out += '"';
-    }
-    out += "\r\n";
-  }
+  if (r.challenge) out += "WWW-Authenticate: " + challenge_value(r) + "\r\n";
   if (r.retry_after) out += "Retry-After: " + std::to_string(*r.retry_after) + "\r\n";
   out += r.keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n";
   out += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";

@@ -20,6 +20,10 @@ struct ErrorResponse {
 };
 
 std::string render_error_response(const ErrorResponse& r);
+// Its parts, for front ends that frame the answer themselves (HTTP/2): the JSON body and the
+// WWW-Authenticate value (when r.challenge).
+std::string error_body(const ErrorResponse& r);
+std::string challenge_value(const ErrorResponse& r);
 std::string_view status_text(unsigned status);
 
 }  // namespace jwt_sidecar::proxy

@@ -31,12 +31,22 @@ awaitable<void> linger_close(ByteStream& stream) {
 }  // namespace
 
 awaitable<void> run_session(Worker& worker, tcp::socket socket, RequestHandler handler) {
+  std::string client_ip;
+  auto stream = co_await accept_stream(worker, std::move(socket), client_ip, false);
+  // Arguments as named values: GCC 12 mishandles temporaries inside a co_await expression.
+  beast::flat_buffer none;
+  const std::chrono::milliseconds header_timeout{0};
+  if (stream) co_await run_session(worker, std::move(stream), std::move(client_ip), handler, std::move(none), header_timeout);
+}
+
+awaitable<std::unique_ptr<ByteStream>> accept_stream(Worker& worker, tcp::socket socket, std::string& client_ip,
+                                                     bool offer_h2) {
   error_code ec;
   const auto remote = socket.remote_endpoint(ec);
-  std::string client_ip = ec ? std::string("unknown") : remote.address().to_string();
+  client_ip = ec ? std::string("unknown") : remote.address().to_string();
   socket.set_option(tcp::no_delay(true), ec);
   const auto tls = worker.state.server_tls.load();
-  auto stream = tls ? make_tls_server_stream(std::move(socket), tls) : make_tcp_stream(std::move(socket));
+  auto stream = tls ? make_tls_server_stream(std::move(socket), tls, offer_h2) : make_tcp_stream(std::move(socket));
   if (tls) {
     const auto timeout = worker.current()->config.limits.header_timeout;
     if (const auto hec = co_await stream->handshake(deadline_in(timeout)); hec) {
@@ -44,21 +54,22 @@ awaitable<void> run_session(Worker& worker, tcp::socket socket, RequestHandler h
       log_debug("TLS handshake failed", {{"client", client_ip}, {"error", hec.message()}});
       error_code ignored;
       stream->socket().close(ignored);
-      co_return;
+      co_return nullptr;
     }
   }
-  co_await run_session(worker, std::move(stream), std::move(client_ip), handler);
+  co_return stream;
 }
 
 awaitable<void> run_session(Worker& worker, std::unique_ptr<ByteStream> owned, std::string client_ip,
-                            RequestHandler handler) {
+                            RequestHandler handler, beast::flat_buffer received,
+                            std::chrono::milliseconds first_timeout) {
   Metrics::instance().connection_opened();
   ByteStream& stream = *owned;
   const auto id = worker.next_connection_id++;
   // A reference into a node-based map stays valid while other connections come and go.
-  auto& registered = worker.connections[id] = {&stream, true};
+  auto& registered = worker.connections[id] = {&stream, true, {}};
 
-  beast::flat_buffer buffer;
+  beast::flat_buffer buffer = std::move(received);
   SessionScratch scratch;
   bool first = true;
   while (!worker.state.draining.load() || first) {
@@ -68,7 +79,8 @@ awaitable<void> run_session(Worker& worker, std::unique_ptr<ByteStream> owned, s
     registered.idle = true;
     const auto read = co_await read_request_header(
         stream, buffer, parser,
-        {limits.max_header_bytes, first ? limits.header_timeout : limits.idle_timeout,
+        {limits.max_header_bytes,
+         first ? (first_timeout.count() > 0 ? first_timeout : limits.header_timeout) : limits.idle_timeout,
          limits.header_timeout});
     registered.idle = false;
     first = false;

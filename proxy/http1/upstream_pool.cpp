@@ -27,6 +27,13 @@ awaitable<std::unique_ptr<UpstreamConnection>> UpstreamPool::connect(
   auto c = co_await connect_stream(target.host, target.port, target.tls, target.server_name, deadline_in(timeout));
   switch (c.failure) {
     case Connected::Failure::none:
+      if (c.stream->alpn() == "h2") {
+        // The upstream chose HTTP/2 (ALPN) for a connection meant for HTTP/1.1: it changed
+        // since the worker learned its protocol (proxy/http2's ClientPool::protocol_of).
+        error = ConnectError::tls;
+        log_warn("upstream chose h2 on an HTTP/1.1 connection", {{"upstream", target.key}});
+        break;
+      }
       co_return std::make_unique<UpstreamConnection>(std::move(c.stream));
     case Connected::Failure::timeout:
       error = ConnectError::timeout;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -38,6 +39,17 @@ struct RelayLoan {
   std::string head;
 };
 
+// The worker's multiplexed HTTP/2 upstream connections (defined in proxy/http2), emptied with
+// the pool when the Runtime changes.
+class UpstreamSessions {
+ public:
+  virtual ~UpstreamSessions() = default;
+  virtual void clear() = 0;
+};
+
+struct ForwardRequest;
+struct ForwardResult;
+
 struct Worker {
   explicit Worker(ServerState& s) : state(s) {}
 
@@ -46,6 +58,10 @@ struct Worker {
   // skips its per-descriptor locking (posting from other threads stays safe).
   net::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   UpstreamPool pool;
+  std::unique_ptr<UpstreamSessions> h2_upstreams;  // created on first use
+  // Forwards an HTTP/1.1 request to an h2c:// upstream, or an https:// one that may choose h2
+  // (proxy/http2 sets it; null: HTTP/1.1 only).
+  awaitable<ForwardResult> (*h2_forward)(Worker&, ForwardRequest&) = nullptr;
 
   // Verified tokens of this thread (token_cache_size split over the workers). Entries point
   // into one Runtime's providers, so the cache is emptied when the Runtime changes.
@@ -90,21 +106,28 @@ struct Worker {
   void adopt(const Runtime& rt) {
     if (rt.generation <= filled_under_) return;
     if (token_cache) token_cache->clear();
-    if (filled_under_ != 0) pool.clear();
+    if (filled_under_ != 0) {
+      pool.clear();
+      if (h2_upstreams) h2_upstreams->clear();
+    }
     filled_under_ = rt.generation;
   }
 
   // Open client connections, for the drain: idle ones are closed at once, busy ones finish.
+  // An HTTP/2 connection drains itself (GOAWAY, then close when its streams are done).
   struct Connection {
     ByteStream* stream;
     bool idle;
+    std::function<void()> drain;
   };
   std::unordered_map<std::uint64_t, Connection> connections;
   std::uint64_t next_connection_id = 0;
 
   void close_idle_connections() {
     for (auto& [id, c] : connections) {
-      if (c.idle) {
+      if (c.drain) {
+        c.drain();
+      } else if (c.idle) {
         error_code ec;
         c.stream->socket().cancel(ec);
       }

@@ -5,6 +5,8 @@
 
 #include <boost/asio/ssl.hpp>
 
+#include "proxy/io/tls.h"
+
 namespace jwt_sidecar::proxy {
 namespace {
 
@@ -194,6 +196,16 @@ class TimedStream final : public ByteStream {
 
   tcp::socket& socket() override { return lowest_socket(next_); }
   bool is_tls() const override { return !std::is_same_v<Next, tcp::socket>; }
+  std::string_view alpn() const override {
+    if constexpr (std::is_same_v<Next, tcp::socket>) {
+      return {};
+    } else {
+      const unsigned char* data = nullptr;
+      unsigned length = 0;
+      SSL_get0_alpn_selected(const_cast<Next&>(next_).native_handle(), &data, &length);
+      return data ? std::string_view(reinterpret_cast<const char*>(data), length) : std::string_view();
+    }
+  }
   Next& next() { return next_; }
 
  private:
@@ -217,9 +229,12 @@ std::unique_ptr<ByteStream> make_tcp_stream(tcp::socket socket) {
   return std::make_unique<TimedStream<tcp::socket>>(false, nullptr, std::move(socket));
 }
 
-std::unique_ptr<ByteStream> make_tls_server_stream(tcp::socket socket, std::shared_ptr<SslContext> context) {
+std::unique_ptr<ByteStream> make_tls_server_stream(tcp::socket socket, std::shared_ptr<SslContext> context,
+                                                   bool offer_h2) {
   auto& ctx = *context;
-  return std::make_unique<TimedStream<ssl::stream<tcp::socket>>>(true, std::move(context), std::move(socket), ctx);
+  auto s = std::make_unique<TimedStream<ssl::stream<tcp::socket>>>(true, std::move(context), std::move(socket), ctx);
+  if (offer_h2) SSL_set_ex_data(s->next().native_handle(), alpn_h2_index(), s.get());
+  return s;
 }
 
 std::unique_ptr<ByteStream> make_tls_client_stream(tcp::socket socket, std::shared_ptr<SslContext> context,

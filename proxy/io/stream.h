@@ -48,11 +48,15 @@ class ByteStream {
 
   virtual tcp::socket& socket() = 0;
   virtual bool is_tls() const = 0;
+  // TLS: the protocol ALPN chose in the handshake ("h2", "http/1.1"), or "" when none was.
+  virtual std::string_view alpn() const { return {}; }
 };
 
 std::unique_ptr<ByteStream> make_tcp_stream(tcp::socket socket);
-// Server side of TLS on an accepted socket; keeps `context` alive.
-std::unique_ptr<ByteStream> make_tls_server_stream(tcp::socket socket, std::shared_ptr<SslContext> context);
+// Server side of TLS on an accepted socket; keeps `context` alive. With `offer_h2`, ALPN may
+// choose "h2" (see tls.h); otherwise only "http/1.1".
+std::unique_ptr<ByteStream> make_tls_server_stream(tcp::socket socket, std::shared_ptr<SslContext> context,
+                                                   bool offer_h2 = false);
 // Client side of TLS to an upstream: sends `server_name` as SNI (unless it is an IP address)
 // and checks the certificate against it.
 std::unique_ptr<ByteStream> make_tls_client_stream(tcp::socket socket, std::shared_ptr<SslContext> context,

@@ -25,11 +25,37 @@ void harden(ssl::context& ctx, bool tls13_only) {
   SSL_CTX_set_cipher_list(ctx.native_handle(), kTls12Ciphers);
 }
 
+// The server's ALPN choice (RFC 7301 3.2): the first of ours the client offers - "h2" only on
+// connections marked by offer_h2() (the proxy listener with http2 on). A client that offers
+// only protocols we do not speak gets no ALPN answer, and HTTP/1.1 as before.
+int select_protocol(SSL* ssl, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+                    unsigned inlen, void*) {
+  static constexpr unsigned char kWithH2[] = "\x02h2\x08http/1.1";
+  static constexpr unsigned char kHttp1[] = "\x08http/1.1";
+  const bool h2 = SSL_get_ex_data(ssl, alpn_h2_index()) != nullptr;
+  unsigned char* chosen = nullptr;
+  const auto rv = h2 ? SSL_select_next_proto(&chosen, outlen, kWithH2, sizeof kWithH2 - 1, in, inlen)
+                     : SSL_select_next_proto(&chosen, outlen, kHttp1, sizeof kHttp1 - 1, in, inlen);
+  if (rv != OPENSSL_NPN_NEGOTIATED) return SSL_TLSEXT_ERR_NOACK;
+  *out = chosen;
+  return SSL_TLSEXT_ERR_OK;
+}
+
 std::string describe(const std::string& what, const std::string& file, const error_code& ec) {
   return "cannot load " + what + " " + file + ": " + ec.message();
 }
 
 }  // namespace
+
+void offer_h2_alpn(SslContext& context) {
+  static constexpr unsigned char kProtocols[] = "\x02h2\x08http/1.1";
+  SSL_CTX_set_alpn_protos(context.native_handle(), kProtocols, sizeof kProtocols - 1);
+}
+
+int alpn_h2_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
 
 std::shared_ptr<SslContext> make_server_tls(const config::TlsFiles& files, std::string& error) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
@@ -50,6 +76,7 @@ std::shared_ptr<SslContext> make_server_tls(const config::TlsFiles& files, std::
     error = "key_file " + files.key_file + " does not match the certificate in " + files.cert_file;
     return nullptr;
   }
+  SSL_CTX_set_alpn_select_cb(ctx->native_handle(), select_protocol, nullptr);
   return ctx;
 }
 

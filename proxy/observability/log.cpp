@@ -214,6 +214,8 @@ void Logger::access(const AccessLogEntry& e) {
   begin_line(line, "info");
   add_string(line, "msg", "request");
   if (!e.listener.empty()) add_string(line, "listener", e.listener);
+  add_string(line, "protocol", e.protocol);
+  if (e.stream >= 0) add_number(line, "stream", e.stream);
   add_string(line, "method", e.method);
   add_string(line, "path", e.path);
   add_string(line, "route", e.route);

@@ -33,6 +33,8 @@ struct LogField {
 
 struct AccessLogEntry {
   std::string_view listener;  // "" for the proxy; "auth_service" for checks
+  std::string_view protocol = "http/1.1";  // "http/1.1" or "h2"
+  std::int64_t stream = -1;   // the HTTP/2 stream id; -1 on HTTP/1.1
   std::string_view method, path, route, decision, reason, provider, sub;
   unsigned status = 0;
   std::int64_t duration_us = 0;

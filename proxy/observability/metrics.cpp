@@ -72,6 +72,7 @@ Metrics::Counter Metrics::*Metrics::member(Family family) {
     case kRejections: return &Metrics::rejections_;
     case kFetches: return &Metrics::fetches_;
     case kRevocationFailures: return &Metrics::revocation_failures_;
+    case kH2Calm: return &Metrics::h2_calm_;
     default: return &Metrics::reloads_;
   }
 }
@@ -128,7 +129,7 @@ std::string_view two_labels(std::string_view a, std::string_view x, std::string_
 }  // namespace
 
 void Metrics::request(std::string_view route, std::string_view decision, unsigned code,
-                      double seconds, std::string_view listener) {
+                      double seconds, std::string_view listener, std::string_view protocol) {
   two_labels("route", route, "decision", decision);
   auto& labels = label_buffer_keep();  // the same buffer, still holding the two labels
   labels += ",code=\"";
@@ -138,6 +139,8 @@ void Metrics::request(std::string_view route, std::string_view decision, unsigne
     labels += ',';
     append_label(labels, "listener", listener);
   }
+  labels += ',';
+  append_label(labels, "protocol", protocol);
   add(kRequests, labels);
   request_duration_.observe(seconds);
 }
@@ -154,6 +157,12 @@ void Metrics::revocation_sync_failure(std::string_view source) {
   auto& labels = label_buffer();
   append_label(labels, "source", source);
   add(kRevocationFailures, labels);
+}
+
+void Metrics::h2_goaway(std::string_view reason) {
+  auto& labels = label_buffer();
+  append_label(labels, "reason", reason);
+  add(kH2Calm, labels);
 }
 
 void Metrics::config_reload(std::string_view result) {
@@ -191,6 +200,10 @@ std::string Metrics::render(const std::vector<ProviderGauge>& providers,
     render_counter(out, "jwt_sidecar_token_rejections_total", "Rejected tokens by provider and reason.", rejections_);
     render_counter(out, "jwt_sidecar_jwks_fetches_total", "JWKS fetches by provider and result.", fetches_);
     render_counter(out, "jwt_sidecar_config_reloads_total", "Configuration reloads by result.", reloads_);
+    if (!h2_calm_.empty()) {
+      render_counter(out, "jwt_sidecar_h2_flood_goaways_total",
+                     "HTTP/2 connections ended with GOAWAY ENHANCE_YOUR_CALM, by flood rule.", h2_calm_);
+    }
     if (!revocation.empty() || !revocation_failures_.empty()) {
       render_counter(out, "jwt_sidecar_revocation_sync_failures_total",
                      "Failed reads of a revocation list (unreadable, malformed, source down) by source.",

@@ -32,13 +32,16 @@ class Metrics {
   static Metrics& instance();
 
   // `listener`: "" for proxied requests (the v1 labels), "auth_service" for checks.
+  // `protocol`: "http/1.1" or "h2", the last label of every series.
   void request(std::string_view route, std::string_view decision, unsigned code, double seconds,
-               std::string_view listener = {});
+               std::string_view listener = {}, std::string_view protocol = "http/1.1");
   void upstream(double seconds) { upstream_duration_.observe(seconds); }
   void token_rejection(std::string_view provider, std::string_view reason);
   void jwks_fetch(std::string_view provider, std::string_view result);
   void config_reload(std::string_view result);
   void revocation_sync_failure(std::string_view source);
+  // An HTTP/2 connection ended with GOAWAY ENHANCE_YOUR_CALM, by flood rule.
+  void h2_goaway(std::string_view reason);
   void cache_hit() { cache_hits_.fetch_add(1, std::memory_order_relaxed); }
   void cache_miss() { cache_misses_.fetch_add(1, std::memory_order_relaxed); }
   void tls_handshake_failure() { tls_handshake_failures_.fetch_add(1, std::memory_order_relaxed); }
@@ -68,14 +71,14 @@ class Metrics {
   // Values are atomics in map nodes, which never move or go away: a worker finds a labelled
   // counter under the lock once, then counts through its own cached pointer without it.
   using Counter = std::map<std::string, std::atomic<std::uint64_t>, std::less<>>;
-  enum Family { kRequests, kRejections, kFetches, kReloads, kRevocationFailures, kFamilies };
+  enum Family { kRequests, kRejections, kFetches, kReloads, kRevocationFailures, kH2Calm, kFamilies };
   static Counter Metrics::*member(Family family);
   void add(Family family, std::string_view labels);
   static void render_counter(std::string& out, std::string_view name, std::string_view help,
                              const Counter& counter);
 
   mutable std::mutex mu_;
-  Counter requests_, rejections_, fetches_, reloads_, revocation_failures_;
+  Counter requests_, rejections_, fetches_, reloads_, revocation_failures_, h2_calm_;
   Histogram request_duration_, upstream_duration_;
   std::atomic<std::uint64_t> cache_hits_{0}, cache_misses_{0}, tls_handshake_failures_{0};
   std::atomic<std::uint64_t> access_log_dropped_{0};

@@ -59,18 +59,20 @@ std::shared_ptr<const Runtime> build_runtime(config::Config config,
     const auto& tls = url.client_tls;
     // Every https upstream gets its own context and pool key: two routes naming the same
     // host with different CAs or client certificates must not share connections.
-    auto key = (https ? "https://" : "") + url.host + ":" + std::to_string(url.port);
+    const bool h2c = url.scheme == "h2c";
+    auto key = (https ? "https://" : h2c ? "h2c://" : "") + url.host + ":" + std::to_string(url.port);
     if (https) key += "#" + std::to_string(rt->upstreams.size());
     for (std::size_t i = 0; i < rt->upstreams.size() && !https; ++i) {
       if (rt->upstreams[i].key == key && rt->upstream_paths[i] == base_path(url)) return i;
     }
-    UpstreamTarget target{key, url.host, std::to_string(url.port), nullptr, {}};
+    UpstreamTarget target{key, url.host, std::to_string(url.port), nullptr, {}, h2c};
     if (https) {
       std::string error;
       const config::Mark* where = &url.mark;
       if (!report_missing(warnings, url.mark, {&tls.ca_file, &tls.cert_file, &tls.key_file})) {
         target.tls = make_client_tls(tls, error, &where);
         if (!target.tls) errors.push_back({*where, error});
+        if (target.tls) offer_h2_alpn(*target.tls);
       }
       target.server_name = tls.server_name.empty() ? url.host : tls.server_name;
     }

@@ -23,9 +23,19 @@
 #include "proxy/http1/proxy_handler.h"
 #include "proxy/http1/session.h"
 #include "proxy/http1/worker.h"
+#include "proxy/http2/dispatch.h"
+#include "proxy/http2/http1_to_h2.h"
 
 namespace jwt_sidecar::proxy {
 namespace {
+
+// What an accepted connection is handed to: the proxy listener's HTTP/1.1-or-HTTP/2 choice, or
+// the auth service's HTTP/1.1 checks.
+using ConnectionHandler = awaitable<void> (*)(Worker&, tcp::socket);
+
+awaitable<void> serve_check_client(Worker& worker, tcp::socket socket) {
+  co_await run_session(worker, std::move(socket), handle_check);
+}
 
 tcp::endpoint endpoint_of(const config::Address& a) {
   error_code ec;
@@ -192,7 +202,7 @@ struct Server::Impl {
     });
   }
 
-  awaitable<void> accept_loop(Worker& worker, tcp::acceptor& acceptor, RequestHandler handler) {
+  awaitable<void> accept_loop(Worker& worker, tcp::acceptor& acceptor, ConnectionHandler handler) {
     while (true) {
       auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
       if (ec == net::error::operation_aborted || !acceptor.is_open()) break;
@@ -206,7 +216,7 @@ struct Server::Impl {
         }
         continue;
       }
-      net::co_spawn(worker.ioc, run_session(worker, std::move(socket), handler), net::detached);
+      net::co_spawn(worker.ioc, handler(worker, std::move(socket)), net::detached);
     }
   }
 
@@ -266,6 +276,7 @@ void Server::start() {
   const std::size_t cache_per_worker = cfg.token_cache_size == 0 ? 0 : std::max<std::size_t>(1, cfg.token_cache_size / n);
   for (unsigned i = 0; i < n; ++i) {
     s.workers.push_back(std::make_unique<Worker>(s.state));
+    s.workers.back()->h2_forward = h2::forward_to_h2;
     s.workers.back()->token_cache = std::make_unique<policies::TokenCache>(cache_per_worker);
     s.acceptors.push_back(std::make_unique<tcp::acceptor>(s.workers.back()->ioc));
     open_listener(*s.acceptors.back(), ep, n > 1);
@@ -303,10 +314,10 @@ void Server::start() {
     s.control.run();
   });
   for (unsigned i = 0; i < n; ++i) {
-    net::co_spawn(s.workers[i]->ioc, s.accept_loop(*s.workers[i], *s.acceptors[i], handle_proxy_request),
+    net::co_spawn(s.workers[i]->ioc, s.accept_loop(*s.workers[i], *s.acceptors[i], h2::serve_client),
                   net::detached);
     if (!s.auth_acceptors.empty()) {
-      net::co_spawn(s.workers[i]->ioc, s.accept_loop(*s.workers[i], *s.auth_acceptors[i], handle_check),
+      net::co_spawn(s.workers[i]->ioc, s.accept_loop(*s.workers[i], *s.auth_acceptors[i], serve_check_client),
                     net::detached);
     }
   }

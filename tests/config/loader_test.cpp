@@ -218,8 +218,8 @@ TEST_CASE("URLs are http or https with a host and no query, fragment or user inf
     const auto errors = errors_of("listen: 127.0.0.1:8080\nupstream: " + url + "\n");
     return errors.size() == 1 ? errors.front() : "(" + std::to_string(errors.size()) + ")";
   };
-  CHECK(upstream_error("ftp://h") == "2:11: 'upstream' must be an http:// or https:// URL");
-  CHECK(upstream_error("127.0.0.1:8081") == "2:11: 'upstream' must be an http:// or https:// URL");
+  CHECK(upstream_error("ftp://h") == "2:11: 'upstream' must be an http://, https:// or h2c:// URL");
+  CHECK(upstream_error("127.0.0.1:8081") == "2:11: 'upstream' must be an http://, https:// or h2c:// URL");
   CHECK(upstream_error("http://") == "2:11: 'upstream' has no host");
   CHECK(upstream_error("http://h:0") == "2:11: 'upstream' has an invalid port '0' (use 1-65535)");
   CHECK(upstream_error("http://h:99999/") ==
@@ -231,6 +231,28 @@ TEST_CASE("URLs are http or https with a host and no query, fragment or user inf
         "2:11: 'upstream' must not contain user info (keep credentials out of URLs)");
   CHECK(upstream_error("http://h_h!/") == "2:11: 'upstream' has an invalid host 'h_h!'");
   CHECK(load_ok("listen: 127.0.0.1:8080\nupstream: http://[::1]:8081/api\n").upstream.host == "::1");
+}
+
+TEST_CASE("HTTP/2 settings: h2c:// upstreams, http2, max_concurrent_streams", "[config][loader][http2]") {
+  const auto h2c = load_ok("listen: 127.0.0.1:8080\nupstream: h2c://127.0.0.1:50051/base\n");
+  CHECK(h2c.upstream.scheme == "h2c");
+  CHECK(h2c.upstream.port == 50051);
+  CHECK(h2c.upstream.path == "/base");
+  CHECK(h2c.upstream.text == "h2c://127.0.0.1:50051/base");
+  CHECK(load_ok("listen: 127.0.0.1:8080\nupstream: H2C://svc\n").upstream.port == 80);
+  CHECK(h2c.http2);
+  CHECK(h2c.limits.max_concurrent_streams == 100);
+  const auto off = load_ok("listen: 127.0.0.1:8080\nupstream: http://h\nhttp2: false\n"
+                           "limits: {max_concurrent_streams: 7}\n");
+  CHECK_FALSE(off.http2);
+  CHECK(off.limits.max_concurrent_streams == 7);
+  CHECK(errors_of("listen: 127.0.0.1:8080\nupstream: http://h\nlimits: {max_concurrent_streams: 0}\n") ==
+        Errors{"3:34: 'max_concurrent_streams' must be at least 1"});
+  CHECK(errors_of("listen: 127.0.0.1:8080\nupstream: h2c://h\nhttp2: maybe\n").size() == 1);
+  // h2c is for upstreams only: TLS settings need https://, and a JWKS URL cannot be h2c.
+  CHECK(errors_of("listen: 127.0.0.1:8080\nupstream: {url: h2c://h, ca_file: /ca.pem}\n").size() == 1);
+  CHECK(errors_of("listen: 127.0.0.1:8080\nupstream: h2c://h:0\n") ==
+        Errors{"2:11: 'upstream' has an invalid port '0' (use 1-65535)"});
 }
 
 TEST_CASE("tls needs both files", "[config][loader]") {

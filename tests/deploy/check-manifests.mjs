@@ -295,7 +295,7 @@ function checkSidecarPod(where, workload, objects, outDir) {
     }
 
     // The other containers of the pod: the protected application in the sidecar pattern.
-    const upstream = String(config.upstream ?? "").match(/^http:\/\/(\[[^\]]+\]|[^:/]+):?(\d+)?/);
+    const upstream = String(config.upstream ?? "").match(/^(?:http|h2c):\/\/(\[[^\]]+\]|[^:/]+):?(\d+)?/);
     const upstreamHost = upstream?.[1].replace(/^\[|\]$/g, "");
     const upstreamPort = upstream ? Number(upstream[2] ?? 80) : null;
     const apps = containers.filter((x) => !sidecars.includes(x));

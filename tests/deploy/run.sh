@@ -160,7 +160,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" >"$stamp"
 fi
 
-overlays=(deploy/kubernetes/base deploy/kubernetes/overlays/edge-gateway)
+overlays=(deploy/kubernetes/base deploy/kubernetes/overlays/edge-gateway deploy/kubernetes/overlays/grpc-sidecar)
 references=()
 mkdir -p "$work/kustomize-probe"
 printf 'resources: [cm.yaml]\n' >"$work/kustomize-probe/kustomization.yaml"

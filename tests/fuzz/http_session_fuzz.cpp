@@ -24,49 +24,12 @@
 #include "proxy/io/stream.h"
 #include "proxy/http1/worker.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/fuzz/memory_stream.h"
 
 namespace jwt_sidecar::fuzz {
 namespace {
 
-using proxy::ByteStream;
-using proxy::Deadline;
-using proxy::IoResult;
 namespace net = boost::asio;
-
-class MemoryStream final : public ByteStream {
- public:
-  // What the session writes goes to `sink`, which outlives the stream (the session owns it).
-  MemoryStream(net::any_io_executor ex, std::string input, std::size_t chunk, std::string& sink)
-      : input_(std::move(input)), chunk_(chunk), written_(sink), socket_(std::move(ex)) {}
-
-  proxy::awaitable<IoResult> read_some(net::mutable_buffer buffer, Deadline) override {
-    if (at_ >= input_.size()) co_return IoResult{net::error::eof, 0};
-    const auto n = std::min({buffer.size(), chunk_, input_.size() - at_});
-    std::memcpy(buffer.data(), input_.data() + at_, n);
-    at_ += n;
-    co_return IoResult{{}, n};
-  }
-  proxy::awaitable<IoResult> write(std::span<const net::const_buffer> buffers, Deadline) override {
-    std::size_t total = 0;
-    for (const auto& b : buffers) {
-      written_.append(static_cast<const char*>(b.data()), b.size());
-      total += b.size();
-    }
-    co_return IoResult{{}, total};
-  }
-  using ByteStream::write;
-  proxy::awaitable<void> shutdown_send(Deadline) override { co_return; }
-  proxy::awaitable<boost::system::error_code> handshake(Deadline) override { co_return boost::system::error_code{}; }
-  proxy::tcp::socket& socket() override { return socket_; }
-  bool is_tls() const override { return false; }
-
- private:
-  std::string input_;
-  std::size_t chunk_;
-  std::size_t at_ = 0;
-  std::string& written_;
-  proxy::tcp::socket socket_;  // never opened
-};
 
 const char* kConfig = R"(listen: 127.0.0.1:0
 upstream: http://127.0.0.1:1
@@ -119,7 +82,9 @@ void one_input(const std::uint8_t* data, std::size_t size) {
   std::string written;
   auto stream = std::make_unique<MemoryStream>(
       worker.ioc.get_executor(), std::string(reinterpret_cast<const char*>(data + 1), size - 1), chunk, written);
-  net::co_spawn(worker.ioc, proxy::run_session(worker, std::move(stream), "127.0.0.1", proxy::handle_proxy_request), net::detached);
+  net::co_spawn(worker.ioc, proxy::run_session(worker, std::move(stream), "127.0.0.1", proxy::handle_proxy_request, {},
+                                                 std::chrono::milliseconds(0)),
+                net::detached);
   worker.ioc.run();
   FUZZ_CHECK(written.empty() || written.starts_with("HTTP/1.1 "), printable(written));
 }

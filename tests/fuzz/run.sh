@@ -22,11 +22,11 @@ cd "$(dirname "$0")/../.."
 root="$PWD"
 build="$root/build/fuzz"
 here="$root/tests/fuzz"
-read -r -a targets <<< "${JWT_SIDECAR_FUZZ_TARGETS:-token jwks config path http_session}"
+read -r -a targets <<< "${JWT_SIDECAR_FUZZ_TARGETS:-token jwks config path http_session h2_session}"
 
 # Longest input per target: a token is at most a few KiB (max_token_bytes is 8192 by default),
 # request targets are short, configs and key sets can be longer.
-declare -A max_len=([token]=4096 [jwks]=8192 [config]=8192 [path]=1024 [http_session]=8192)
+declare -A max_len=([token]=4096 [jwks]=8192 [config]=8192 [path]=1024 [http_session]=8192 [h2_session]=8192)
 
 if [ ! -f "$build/build.ninja" ]; then
   cmake --preset fuzz

@@ -86,7 +86,7 @@ TEST_CASE("auth service: allowed checks answer 200 with the claim headers and an
   CHECK(f.upstream.requests().empty());  // the auth service never forwards
   // Counted apart from proxied requests, and logged with the original request.
   CHECK(metric(f.proxy.admin_port(),
-               "jwt_sidecar_requests_total{route=\"orders-read\",decision=\"allow\",code=\"200\",listener=\"auth_service\"}") ==
+               "jwt_sidecar_requests_total{route=\"orders-read\",decision=\"allow\",code=\"200\",listener=\"auth_service\",protocol=\"http/1.1\"}") ==
         2.0);
   const auto line = f.proxy.process().wait_for_line("\"listener\":\"auth_service\"");
   REQUIRE(line);

@@ -176,8 +176,8 @@ TEST_CASE("admin endpoints: healthz, readyz and metrics", "[integration][admin]"
   REQUIRE(metrics);
   CHECK(metrics->status == 200);
   const auto& m = metrics->body;
-  CHECK(m.find(R"(jwt_sidecar_requests_total{route="orders",decision="allow",code="200"} 1)") != std::string::npos);
-  CHECK(m.find(R"(jwt_sidecar_requests_total{route="orders",decision="reject",code="401"} 1)") != std::string::npos);
+  CHECK(m.find(R"(jwt_sidecar_requests_total{route="orders",decision="allow",code="200",protocol="http/1.1"} 1)") != std::string::npos);
+  CHECK(m.find(R"(jwt_sidecar_requests_total{route="orders",decision="reject",code="401",protocol="http/1.1"} 1)") != std::string::npos);
   CHECK(m.find(R"(jwt_sidecar_jwks_keys{provider="corp"} 1)") != std::string::npos);
   for (const char* name : {"jwt_sidecar_token_rejections_total", "jwt_sidecar_jwks_fetches_total",
                            "jwt_sidecar_token_cache_hits_total", "jwt_sidecar_token_cache_misses_total",

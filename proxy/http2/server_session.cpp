@@ -1,0 +1,435 @@
+#include "proxy/http2/server_session.h"
+
+#include <nghttp2/nghttp2.h>
+
+#include "proxy/http2/nv.h"
+#include "proxy/http2/stream_handler.h"
+#include "proxy/observability/log.h"
+#include "proxy/observability/metrics.h"
+
+namespace jwt_sidecar::proxy::h2 {
+namespace {
+
+// The client may have this many request bytes per stream in flight (SETTINGS_INITIAL_WINDOW_SIZE):
+// what a stream buffers while its upstream is slower. The connection window is credited as
+// bytes arrive; the stream windows only as the upstream takes them.
+constexpr std::int32_t kStreamWindow = 128 * 1024;
+constexpr std::int32_t kConnectionWindow = 16 << 20;
+// Frames that carry no request or data (SETTINGS, PING, PRIORITY, WINDOW_UPDATE, empty DATA)
+// spend a budget that starts here and grows by 2 per useful frame either way; a client that
+// runs it out is flooding (CVE-2019-9512/9515/9518 class).
+constexpr std::uint64_t kControlBurst = 1000;
+// A header block of more CONTINUATION frames than this is a flood (CVE-2024-27316): a real
+// client needs one or two at the largest header list we accept.
+constexpr std::uint32_t kMaxContinuations = 16;
+constexpr std::size_t kWriteBatch = 64 * 1024;
+constexpr std::uint64_t kMaxDiscard = 1 << 20;
+constexpr auto kForever = std::chrono::hours(24 * 365);
+
+}  // namespace
+
+struct ServerSession::Callbacks {
+  static ServerSession& self(void* user) { return *static_cast<ServerSession*>(user); }
+  static Stream* stream_of(nghttp2_session* session, std::int32_t id) {
+    return static_cast<Stream*>(nghttp2_session_get_stream_user_data(session, id));
+  }
+
+  static int on_begin_frame(nghttp2_session*, const nghttp2_frame_hd* hd, void* user) {
+    auto& s = self(user);
+    const bool ack = (hd->flags & NGHTTP2_FLAG_ACK) != 0;
+    switch (hd->type) {
+      case NGHTTP2_HEADERS:
+        s.continuation_frames_ = 0;
+        s.header_block_bytes_ = hd->length;
+        s.control_budget_ += 2;
+        return 0;
+      case NGHTTP2_CONTINUATION:
+        s.header_block_bytes_ += hd->length;
+        if (++s.continuation_frames_ > kMaxContinuations ||
+            s.header_block_bytes_ > 2 * s.rt_->config.limits.max_header_bytes + 16384) {
+          s.calm_reason_ = "continuation_flood";
+          return NGHTTP2_ERR_CALLBACK_FAILURE;
+        }
+        return 0;
+      case NGHTTP2_DATA:
+        if (hd->length > 0 || (hd->flags & NGHTTP2_FLAG_END_STREAM)) {
+          s.control_budget_ += 2;
+          return 0;
+        }
+        break;  // empty DATA that does not end the stream
+      case NGHTTP2_SETTINGS:
+      case NGHTTP2_PING:
+        if (ack) return 0;
+        break;
+      case NGHTTP2_PRIORITY:
+      case NGHTTP2_WINDOW_UPDATE:
+        break;
+      default:
+        return 0;
+    }
+    if (!s.spend_control_budget()) {
+      s.calm_reason_ = "control_frame_flood";
+      return NGHTTP2_ERR_CALLBACK_FAILURE;
+    }
+    return 0;
+  }
+
+  static int on_begin_headers(nghttp2_session* session, const nghttp2_frame* frame, void* user) {
+    auto& s = self(user);
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+    auto stream = std::make_shared<Stream>(frame->hd.stream_id, s.stream_->socket().get_executor());
+    nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, stream.get());
+    s.streams_[frame->hd.stream_id] = std::move(stream);
+    ++s.streams_opened_;
+    return 0;
+  }
+
+  static int on_header(nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* name, std::size_t namelen,
+                       const std::uint8_t* value, std::size_t valuelen, std::uint8_t, void* user) {
+    auto& s = self(user);
+    if (frame->hd.type != NGHTTP2_HEADERS) return 0;
+    auto* st = stream_of(s.session_, frame->hd.stream_id);
+    if (!st) return 0;
+    // RFC 9113 6.5.2: the size of a header list counts 32 octets per field beyond its bytes.
+    st->header_bytes += namelen + valuelen + 32;
+    const auto limit = s.rt_->config.limits.max_header_bytes;
+    Field f{std::string(reinterpret_cast<const char*>(name), namelen),
+            std::string(reinterpret_cast<const char*>(value), valuelen)};
+    if (frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+      // Over the limit: keep decoding (HPACK state is shared) but keep nothing; the stream is
+      // answered 431 when its header block ends.
+      if (st->header_bytes > limit) st->header_too_large = true;
+      if (!st->header_too_large) st->headers.push_back(std::move(f));
+      return 0;
+    }
+    // Trailers: over the limit, the stream is reset (its request is already on its way).
+    if (st->header_bytes > limit) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    st->request.trailers.push_back(std::move(f));
+    return 0;
+  }
+
+  static int on_frame_recv(nghttp2_session* session, const nghttp2_frame* frame, void* user) {
+    auto& s = self(user);
+    auto* st = stream_of(session, frame->hd.stream_id);
+    switch (frame->hd.type) {
+      case NGHTTP2_HEADERS:
+        if (!st) break;
+        if (frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+          if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) st->request.ended = true;
+          s.start_stream(s.streams_[frame->hd.stream_id]);
+        } else if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) {
+          st->request.ended = true;
+          st->wake.notify();
+        }
+        break;
+      case NGHTTP2_DATA:
+        if (st && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
+          st->request.ended = true;
+          st->wake.notify();
+        }
+        break;
+      case NGHTTP2_RST_STREAM:
+        if (st) {
+          st->reset_by_client = true;
+          // A stream reset before its response ended cost the proxy work for nothing
+          // (CVE-2023-44487, rapid reset): a connection made mostly of those is an attack.
+          if (!st->response_done) ++s.premature_resets_;
+          const auto floor = std::max<std::uint64_t>(100, s.rt_->config.limits.max_concurrent_streams);
+          if (s.premature_resets_ >= floor && s.premature_resets_ * 2 >= s.streams_opened_) {
+            s.calm_reason_ = "rapid_reset";
+            return NGHTTP2_ERR_CALLBACK_FAILURE;
+          }
+        }
+        break;
+      default:
+        break;
+    }
+    return 0;
+  }
+
+  static int on_data_chunk_recv(nghttp2_session* session, std::uint8_t, std::int32_t id, const std::uint8_t* data,
+                                std::size_t len, void*) {
+    nghttp2_session_consume_connection(session, len);
+    auto* st = stream_of(session, id);
+    if (!st || st->closed || st->discard_request) {
+      nghttp2_session_consume_stream(session, id, len);
+      // The body of an answered request is read and dropped (clients such as curl treat an
+      // early RST_STREAM as an error), up to a bound; then RST_STREAM NO_ERROR (RFC 9113 8.1).
+      if (st && (st->discarded += len) > kMaxDiscard && st->response_done) {
+        nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, id, NGHTTP2_NO_ERROR);
+      }
+      return 0;
+    }
+    st->request.push(std::string_view(reinterpret_cast<const char*>(data), len));
+    st->bytes_in += len;
+    st->wake.notify();
+    return 0;
+  }
+
+  static int on_frame_send(nghttp2_session* session, const nghttp2_frame* frame, void* user) {
+    auto& s = self(user);
+    if (frame->hd.type == NGHTTP2_DATA) s.control_budget_ += 2;
+    if ((frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS) &&
+        (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
+      if (auto* st = stream_of(session, frame->hd.stream_id)) st->response_done = true;
+    }
+    return 0;
+  }
+
+  static int on_stream_close(nghttp2_session*, std::int32_t id, std::uint32_t error_code, void* user) {
+    auto& s = self(user);
+    const auto it = s.streams_.find(id);
+    if (it == s.streams_.end()) return 0;
+    auto& st = *it->second;
+    st.closed = true;
+    st.close_error = error_code;
+    st.wake.notify();
+    s.streams_.erase(it);
+    if (s.draining_ && s.streams_.empty()) s.finish();
+    return 0;
+  }
+
+  static ssize_t read_response(nghttp2_session* session, std::int32_t id, std::uint8_t* buf, std::size_t length,
+                                     std::uint32_t* flags, nghttp2_data_source* source, void*) {
+    auto* st = static_cast<Stream*>(source->ptr);
+    const auto n = st->response.take(buf, length);
+    if (n > 0) {
+      st->bytes_out += n;
+      if (st->on_response_taken) st->on_response_taken(n);
+      st->wake.notify();  // room in the pipe for the upstream side
+    }
+    if (st->response.size == 0 && st->response.ended) {
+      *flags |= NGHTTP2_DATA_FLAG_EOF;
+      if (!st->response.trailers.empty()) {
+        const auto nva = make_nv(st->response.trailers);
+        if (nghttp2_submit_trailer(session, id, nva.data(), nva.size()) == 0) *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+      }
+      return static_cast<ssize_t>(n);
+    }
+    if (n == 0) return NGHTTP2_ERR_DEFERRED;
+    return static_cast<ssize_t>(n);
+  }
+};
+
+ServerSession::ServerSession(Worker& worker, std::unique_ptr<ByteStream> stream, std::string client_ip)
+    : worker_(worker),
+      stream_(std::move(stream)),
+      client_ip_(std::move(client_ip)),
+      rt_(worker.current()),
+      write_wake_(stream_->socket().get_executor()),
+      writer_exit_(stream_->socket().get_executor()),
+      control_budget_(kControlBurst) {
+  nghttp2_session_callbacks* cb = nullptr;
+  nghttp2_session_callbacks_new(&cb);
+  nghttp2_session_callbacks_set_on_begin_frame_callback(cb, Callbacks::on_begin_frame);
+  nghttp2_session_callbacks_set_on_begin_headers_callback(cb, Callbacks::on_begin_headers);
+  nghttp2_session_callbacks_set_on_header_callback(cb, Callbacks::on_header);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(cb, Callbacks::on_frame_recv);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, Callbacks::on_data_chunk_recv);
+  nghttp2_session_callbacks_set_on_frame_send_callback(cb, Callbacks::on_frame_send);
+  nghttp2_session_callbacks_set_on_stream_close_callback(cb, Callbacks::on_stream_close);
+  nghttp2_option* opt = nullptr;
+  nghttp2_option_new(&opt);
+  nghttp2_option_set_no_auto_window_update(opt, 1);
+  // nghttp2's own backstops stay on, above our limits (ours answer ENHANCE_YOUR_CALM first).
+  nghttp2_option_set_max_continuations(opt, kMaxContinuations * 2);
+  nghttp2_option_set_stream_reset_rate_limit(opt, 100000, 10000);
+  nghttp2_option_set_max_settings(opt, 32);
+  nghttp2_session_server_new2(&session_, cb, this, opt);
+  nghttp2_option_del(opt);
+  nghttp2_session_callbacks_del(cb);
+  const auto& limits = rt_->config.limits;
+  const nghttp2_settings_entry settings[] = {
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, limits.max_concurrent_streams},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, static_cast<std::uint32_t>(kStreamWindow)},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<std::uint32_t>(limits.max_header_bytes)},
+      {NGHTTP2_SETTINGS_ENABLE_PUSH, 0}};
+  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
+  nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kConnectionWindow);
+}
+
+ServerSession::~ServerSession() { nghttp2_session_del(session_); }
+
+bool ServerSession::tls() const { return stream_->is_tls(); }
+
+bool ServerSession::spend_control_budget() {
+  if (control_budget_ == 0) return false;
+  --control_budget_;
+  return true;
+}
+
+awaitable<void> run_server_session(Worker& worker, std::unique_ptr<ByteStream> stream, std::string client_ip,
+                                   std::string received) {
+  auto session = std::make_shared<ServerSession>(worker, std::move(stream), std::move(client_ip));
+  co_await session->run(std::move(received));
+}
+
+awaitable<void> ServerSession::run(std::string received) {
+  auto self = shared_from_this();
+  Metrics::instance().connection_opened();
+  const auto id = worker_.next_connection_id++;
+  std::weak_ptr<ServerSession> weak = self;
+  worker_.connections[id] = {stream_.get(), false, [weak] {
+                               if (auto s = weak.lock()) s->drain();
+                             }};
+  const auto& limits = rt_->config.limits;
+  const auto executor = stream_->socket().get_executor();
+  net::co_spawn(executor, [self]() -> awaitable<void> { co_await self->write_loop(); }, net::detached);
+  if (worker_.state.draining.load()) drain();
+
+  bool ok = received.empty() || feed(received.data(), received.size());
+  std::vector<char> buffer(16 * 1024);
+  bool first = received.empty();
+  while (ok && !closing_) {
+    // The first bytes (the preface) must come within header_timeout; a connection without
+    // streams may idle for idle_timeout; with streams open, each stream keeps its own time.
+    const auto timeout = first ? limits.header_timeout : limits.idle_timeout;
+    auto [ec, n] = co_await stream_->read_some(net::buffer(buffer), deadline_in(timeout));
+    if (ec == beast::error::timeout && !first && !streams_.empty()) continue;
+    if (ec == beast::error::timeout) {
+      nghttp2_session_terminate_session(session_, NGHTTP2_NO_ERROR);  // GOAWAY: idle
+      break;
+    }
+    if (ec) break;
+    first = false;
+    ok = feed(buffer.data(), n);
+  }
+  finish();
+  while (!writer_done_) co_await writer_exit_.wait(deadline_in(kForever));
+  // Streams still open end here: their coroutines see `closed` and stop.
+  for (auto& [sid, st] : streams_) {
+    st->closed = true;
+    st->close_error = NGHTTP2_CANCEL;
+    st->wake.notify();
+  }
+  streams_.clear();
+  worker_.connections.erase(id);
+  co_await stream_->shutdown_send(deadline_in(std::chrono::seconds(1)));
+  error_code ignored;
+  stream_->socket().close(ignored);
+  Metrics::instance().connection_closed();
+}
+
+bool ServerSession::feed(const char* data, std::size_t n) {
+  const auto rv = nghttp2_session_mem_recv(session_, reinterpret_cast<const std::uint8_t*>(data), n);
+  if (rv >= 0) {
+    wake_writer();
+    return true;
+  }
+  if (!calm_reason_.empty() || rv == NGHTTP2_ERR_FLOODED || rv == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS) {
+    if (calm_reason_.empty()) calm_reason_ = rv == NGHTTP2_ERR_FLOODED ? "outbound_flood" : "continuation_flood";
+    nghttp2_session_terminate_session(session_, NGHTTP2_ENHANCE_YOUR_CALM);
+    Metrics::instance().h2_goaway(calm_reason_);
+    log_info("HTTP/2 connection ended", {{"client", client_ip_}, {"reason", calm_reason_}, {"goaway", "ENHANCE_YOUR_CALM"}});
+  } else {
+    // nghttp2 queued the GOAWAY the protocol error calls for (PROTOCOL_ERROR, FLOW_CONTROL_ERROR,
+    // COMPRESSION_ERROR...); a bad preface gets none.
+    log_debug("HTTP/2 connection error", {{"client", client_ip_}, {"error", nghttp2_strerror(static_cast<int>(rv))}});
+  }
+  finish();
+  return false;
+}
+
+void ServerSession::finish() {
+  if (closing_) return;
+  closing_ = true;
+  // Ends the reader's pending read (the writer still flushes what nghttp2 queued).
+  error_code ignored;
+  stream_->socket().shutdown(tcp::socket::shutdown_receive, ignored);
+  wake_writer();
+}
+
+awaitable<void> ServerSession::write_loop() {
+  auto self = shared_from_this();
+  std::string out;
+  while (true) {
+    out.clear();
+    while (out.size() < kWriteBatch) {
+      const std::uint8_t* data = nullptr;
+      const auto n = nghttp2_session_mem_send(session_, &data);
+      if (n <= 0) break;
+      out.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
+    }
+    if (!out.empty()) {
+      auto [ec, written] = co_await stream_->write(net::buffer(out), deadline_in(rt_->config.limits.idle_timeout));
+      if (ec) {
+        finish();
+        break;
+      }
+      continue;
+    }
+    if (closing_ || (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_))) break;
+    co_await write_wake_.wait(deadline_in(kForever));
+  }
+  finish();
+  writer_done_ = true;
+  writer_exit_.notify();
+}
+
+void ServerSession::start_stream(const std::shared_ptr<Stream>& s) {
+  if (closing_) return;
+  // Streams whose coroutines still run (a reset stream may still be unwinding its upstream
+  // exchange) count against the limit too: the upstream never sees more than it allows.
+  if (handlers_running_ >= rt_->config.limits.max_concurrent_streams) {
+    nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_REFUSED_STREAM);
+    return;
+  }
+  ++handlers_running_;
+  auto self = shared_from_this();
+  // Posted, not started here: this runs inside nghttp2_session_mem_recv.
+  net::post(stream_->socket().get_executor(), [self, s] {
+    net::co_spawn(self->stream_->socket().get_executor(), serve_stream(self, s), net::detached);
+  });
+}
+
+void ServerSession::drain() {
+  if (draining_ || closing_) return;
+  draining_ = true;
+  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(session_),
+                        NGHTTP2_NO_ERROR, nullptr, 0);
+  if (streams_.empty()) finish();
+  wake_writer();
+}
+
+void ServerSession::handler_finished() {
+  --handlers_running_;
+}
+
+void ServerSession::submit_response(Stream& s, const std::vector<Field>& headers, bool body) {
+  if (s.closed || closing_) return;
+  const auto nva = make_nv(headers);
+  nghttp2_data_provider provider{};
+  provider.source.ptr = &s;
+  provider.read_callback = Callbacks::read_response;
+  nghttp2_submit_response(session_, s.id, nva.data(), nva.size(), body ? &provider : nullptr);
+  s.response_submitted = true;
+  wake_writer();
+}
+
+void ServerSession::resume_response(Stream& s) {
+  if (s.closed || closing_) return;
+  nghttp2_session_resume_data(session_, s.id);
+  wake_writer();
+}
+
+void ServerSession::credit_request(Stream& s, std::size_t n) {
+  if (s.closed || closing_ || n == 0) return;
+  nghttp2_session_consume_stream(session_, s.id, n);
+  wake_writer();
+}
+
+void ServerSession::discard_request(Stream& s) {
+  s.discard_request = true;
+  credit_request(s, s.request.size);
+  s.request.chunks.clear();
+  s.request.offset = 0;
+  s.request.size = 0;
+}
+
+void ServerSession::reset(Stream& s, std::uint32_t error_code) {
+  if (s.closed || closing_) return;
+  nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, s.id, error_code);
+  wake_writer();
+}
+
+}  // namespace jwt_sidecar::proxy::h2
