@@ -113,8 +113,8 @@ struct ClientSession::Callbacks {
   static ssize_t read_request(nghttp2_session* session, std::int32_t id, std::uint8_t* buf, std::size_t length,
                               std::uint32_t* flags, nghttp2_data_source* source, void*) {
     auto* up = static_cast<UpstreamStream*>(source->ptr);
-    auto& pipe = up->client->request;
-    const auto n = pipe.take(buf, length);
+    std::size_t n = 0;
+    const auto rv = read_pipe(session, id, up->client->request, buf, length, flags, n);
     if (n > 0 && up->admit && !up->admit(std::string_view(reinterpret_cast<const char*>(buf), n))) {
       up->over_limit = true;
       return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;  // RST_STREAM: the rest is not sent
@@ -123,16 +123,7 @@ struct ClientSession::Callbacks {
       up->request_taken += n;
       if (up->on_request_taken) up->on_request_taken(n);
     }
-    if (pipe.size == 0 && pipe.ended) {
-      *flags |= NGHTTP2_DATA_FLAG_EOF;
-      if (!pipe.trailers.empty()) {
-        const auto nva = make_nv(pipe.trailers);
-        if (nghttp2_submit_trailer(session, id, nva.data(), nva.size()) == 0) *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
-      }
-      return static_cast<ssize_t>(n);
-    }
-    if (n == 0) return NGHTTP2_ERR_DEFERRED;
-    return static_cast<ssize_t>(n);
+    return rv;
   }
 };
 
@@ -232,12 +223,7 @@ awaitable<void> ClientSession::write_loop() {
   std::string out;
   while (!closing_) {
     out.clear();
-    while (out.size() < kWriteBatch) {
-      const std::uint8_t* data = nullptr;
-      const auto n = nghttp2_session_mem_send(session_, &data);
-      if (n <= 0) break;
-      out.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
-    }
+    take_output(session_, out, kWriteBatch);
     if (!out.empty()) {
       auto [ec, written] = co_await stream_->write(net::buffer(out), deadline_in(std::chrono::seconds(60)));
       if (ec) break;

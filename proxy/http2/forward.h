@@ -3,6 +3,7 @@
 // HTTP/2 upstream connection (forward_h2.cpp).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -65,6 +66,21 @@ class BodyLimit {
   std::uint64_t max_, total_ = 0;
   bool grpc_;
   grpc::MessageLimit messages_;
+};
+
+// When a forward started, for upstream_us and the failures it reports.
+struct ForwardClock {
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  std::int64_t micros() const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+  }
+  ForwardOutcome fail(unsigned status, std::string_view reason) const {
+    ForwardOutcome o;
+    o.status = status;
+    o.reason = reason;
+    o.upstream_us = micros();
+    return o;
+  }
 };
 
 awaitable<ForwardOutcome> forward_http1(Forward& f);

@@ -20,7 +20,6 @@ class H2Forward {
         body_limit_(std::make_shared<BodyLimit>(limits_.max_body_bytes, st_.grpc)) {}
 
   awaitable<ForwardOutcome> run() {
-    start_ = Clock::now();
     const auto headers = request_headers();
     const bool has_body = !(st_.request.ended && st_.request.size == 0 && st_.request.trailers.empty());
     const auto deadline = deadline_in(limits_.upstream_timeout);
@@ -75,17 +74,8 @@ class H2Forward {
     return up;
   }
 
-  ForwardOutcome fail(unsigned status, std::string_view reason) {
-    ForwardOutcome o;
-    o.status = status;
-    o.reason = reason;
-    o.upstream_us = micros();
-    return o;
-  }
-
-  std::int64_t micros() const {
-    return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start_).count();
-  }
+  ForwardOutcome fail(unsigned status, std::string_view reason) const { return clock_.fail(status, reason); }
+  std::int64_t micros() const { return clock_.micros(); }
 
   // Request bytes waiting, or the request's end not yet sent: let the upstream session pull.
   void push_request() {
@@ -174,7 +164,7 @@ class H2Forward {
   Stream& st_;
   const config::Limits& limits_;
   std::shared_ptr<BodyLimit> body_limit_;  // shared with the upstream session's body reads
-  Clock::time_point start_;
+  ForwardClock clock_;
   std::shared_ptr<ClientSession> session_;
   std::shared_ptr<UpstreamStream> up_;
   ForwardOutcome outcome_;

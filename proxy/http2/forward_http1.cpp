@@ -56,7 +56,6 @@ class Http1Forward {
         body_limit_(limits_.max_body_bytes, st_.grpc) {}
 
   awaitable<ForwardOutcome> run() {
-    start_ = Clock::now();
     const bool has_body = !(st_.request.ended && st_.request.size == 0);
     const bool replayable = !has_body && idempotent(http::string_to_verb(f_.method));
     const auto head = request_head(f_, has_body && !f_.content_length);
@@ -92,17 +91,8 @@ class Http1Forward {
   }
 
  private:
-  ForwardOutcome fail(unsigned status, std::string_view reason) {
-    ForwardOutcome o;
-    o.status = status;
-    o.reason = reason;
-    o.upstream_us = micros();
-    return o;
-  }
-
-  std::int64_t micros() const {
-    return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start_).count();
-  }
+  ForwardOutcome fail(unsigned status, std::string_view reason) const { return clock_.fail(status, reason); }
+  std::int64_t micros() const { return clock_.micros(); }
 
   // The request body, as the client sends it, chunked when its length is unknown.
   awaitable<std::optional<ForwardOutcome>> send_body(bool chunked) {
@@ -201,7 +191,7 @@ class Http1Forward {
   Worker& w_;
   const config::Limits& limits_;
   BodyLimit body_limit_;
-  Clock::time_point start_;
+  ForwardClock clock_;
   std::unique_ptr<UpstreamConnection> conn_;
   std::optional<ResponseBodyParser> response_;
 };

@@ -23,4 +23,31 @@ inline std::vector<nghttp2_nv> make_nv(const std::vector<Field>& fields) {
   return out;
 }
 
+// Appends the frames nghttp2 has ready, until about `max` bytes: one write for many frames.
+inline void take_output(nghttp2_session* session, std::string& out, std::size_t max) {
+  while (out.size() < max) {
+    const std::uint8_t* data = nullptr;
+    const auto n = nghttp2_session_mem_send(session, &data);
+    if (n <= 0) break;
+    out.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
+  }
+}
+
+// A DATA source over one direction's pipe (nghttp2_data_source_read_callback's work): copies
+// what is buffered, says EOF once the pipe ended and drained - submitting its trailers, if
+// any, so that they end the stream - and defers while it is empty. `n` gets the bytes copied.
+inline ssize_t read_pipe(nghttp2_session* session, std::int32_t id, Pipe& pipe, std::uint8_t* buf,
+                         std::size_t length, std::uint32_t* flags, std::size_t& n) {
+  n = pipe.take(buf, length);
+  if (pipe.size == 0 && pipe.ended) {
+    *flags |= NGHTTP2_DATA_FLAG_EOF;
+    if (!pipe.trailers.empty()) {
+      const auto nva = make_nv(pipe.trailers);
+      if (nghttp2_submit_trailer(session, id, nva.data(), nva.size()) == 0) *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+    }
+    return static_cast<ssize_t>(n);
+  }
+  return n == 0 ? NGHTTP2_ERR_DEFERRED : static_cast<ssize_t>(n);
+}
+
 }  // namespace jwt_sidecar::proxy::h2

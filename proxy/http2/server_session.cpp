@@ -192,22 +192,14 @@ struct ServerSession::Callbacks {
   static ssize_t read_response(nghttp2_session* session, std::int32_t id, std::uint8_t* buf, std::size_t length,
                                      std::uint32_t* flags, nghttp2_data_source* source, void*) {
     auto* st = static_cast<Stream*>(source->ptr);
-    const auto n = st->response.take(buf, length);
+    std::size_t n = 0;
+    const auto rv = read_pipe(session, id, st->response, buf, length, flags, n);
     if (n > 0) {
       st->bytes_out += n;
       if (st->on_response_taken) st->on_response_taken(n);
       st->wake.notify();  // room in the pipe for the upstream side
     }
-    if (st->response.size == 0 && st->response.ended) {
-      *flags |= NGHTTP2_DATA_FLAG_EOF;
-      if (!st->response.trailers.empty()) {
-        const auto nva = make_nv(st->response.trailers);
-        if (nghttp2_submit_trailer(session, id, nva.data(), nva.size()) == 0) *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
-      }
-      return static_cast<ssize_t>(n);
-    }
-    if (n == 0) return NGHTTP2_ERR_DEFERRED;
-    return static_cast<ssize_t>(n);
+    return rv;
   }
 };
 
@@ -344,12 +336,7 @@ awaitable<void> ServerSession::write_loop() {
   std::string out;
   while (true) {
     out.clear();
-    while (out.size() < kWriteBatch) {
-      const std::uint8_t* data = nullptr;
-      const auto n = nghttp2_session_mem_send(session_, &data);
-      if (n <= 0) break;
-      out.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
-    }
+    take_output(session_, out, kWriteBatch);
     if (!out.empty()) {
       auto [ec, written] = co_await stream_->write(net::buffer(out), deadline_in(rt_->config.limits.idle_timeout));
       if (ec) {

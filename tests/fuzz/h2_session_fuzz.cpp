@@ -22,7 +22,7 @@
 #include "proxy/observability/log.h"
 #include "proxy/runtime/runtime.h"
 #include "tests/fuzz/fuzz_check.h"
-#include "tests/fuzz/memory_stream.h"
+#include "tests/fuzz/session_fixture.h"
 
 namespace jwt_sidecar::fuzz {
 namespace {
@@ -49,15 +49,7 @@ routes:
 )";
 
 std::shared_ptr<const proxy::Runtime> runtime() {
-  static const auto rt = [] {
-    auto loaded = config::load_config(kConfig, "fuzz.yaml");
-    FUZZ_CHECK(loaded.errors.empty() && loaded.config, "the fuzz config must load");
-    std::vector<config::ConfigError> errors;
-    auto built = proxy::build_runtime(std::move(*loaded.config), errors);
-    FUZZ_CHECK(built != nullptr, "the fuzz config must compile");
-    proxy::load_static_keys(*built, /*log=*/false);
-    return built;
-  }();
+  static const auto rt = build_runtime(kConfig);
   return rt;
 }
 

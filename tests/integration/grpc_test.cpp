@@ -111,7 +111,9 @@ TEST_CASE("gRPC: 10,000 messages on one stream with flat proxy memory", "[integr
   CHECK(has(bidi, R"("messages": 10000)"));
   const auto after = rss_kib(f.proxy.process().pid());
   INFO("RSS before " << before << " KiB, after " << after << " KiB");
+#ifndef __SANITIZE_ADDRESS__  // ASan's quarantine holds freed memory by design: not judged there
   CHECK(after < before + 8 * 1024);  // 10 MB went through; the proxy keeps none of it
+#endif
 }
 
 TEST_CASE("gRPC: SIGTERM drains: GOAWAY, and the call in flight completes", "[integration][grpc][drain]") {

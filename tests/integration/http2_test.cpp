@@ -93,13 +93,20 @@ TEST_CASE("h2c: nghttp multiplexes streams on one connection", "[integration][ht
   const auto r = run_tool("/usr/bin/nghttp", args);
   CHECK(r.exit_code == 0);
   CHECK(f.upstream.request_count() == 20);
+  // Priorities: weights per stream and nghttp's dependency tree (PRIORITY frames on idle
+  // anchor streams) are accepted; every stream is still answered.
+  const auto weighted = run_tool("/usr/bin/nghttp", {"-n", "-s", "-p", "256", "-p", "1", "-H", "authorization: " + bearer(t),
+                                                     h2c_url(f.port(), "/orders/w1"), h2c_url(f.port(), "/orders/w2"),
+                                                     h2c_url(f.port(), "/public/w3")});
+  CHECK(weighted.exit_code == 0);
+  CHECK(f.upstream.request_count() == 23);
   std::set<std::uint64_t> connections;
   for (const auto& seen : f.upstream.requests()) connections.insert(seen.connection);
   CHECK(connections.size() >= 1);
   // Metrics carry the protocol; the access log the protocol and the stream.
   CHECK(eventually([&] {
     return metric(f.proxy.admin_port(),
-                  R"(jwt_sidecar_requests_total{route="orders",decision="allow",code="200",protocol="h2"})") == 20.0;
+                  R"(jwt_sidecar_requests_total{route="orders",decision="allow",code="200",protocol="h2"})") == 22.0;
   }));
   f.proxy.process().wait_for_line("\"stream\":");
   f.proxy.process().drain_output();

@@ -1,13 +1,18 @@
-// A client connection from memory for the session fuzz targets: reads hand out the input in
-// fixed-size pieces, then EOF; writes are appended to a string the target inspects.
+// What the session fuzz targets share: a client connection from memory (reads hand out the
+// input in fixed-size pieces, then EOF; writes are appended to a string the target inspects),
+// and the Runtime built once from the target's config.
 #pragma once
 
 #include <algorithm>
 #include <cstring>
 #include <string>
 
+#include "config/loader.h"
 #include "proxy/io/net.h"
 #include "proxy/io/stream.h"
+#include "proxy/keys/key_loading.h"
+#include "proxy/runtime/runtime.h"
+#include "tests/fuzz/fuzz_check.h"
 
 namespace jwt_sidecar::fuzz {
 
@@ -49,5 +54,16 @@ class MemoryStream final : public ByteStream {
   std::string& written_;
   proxy::tcp::socket socket_;  // never opened
 };
+
+// The Runtime of `yaml` (which must load and compile), with its static keys loaded.
+inline std::shared_ptr<const proxy::Runtime> build_runtime(const char* yaml) {
+  auto loaded = config::load_config(yaml, "fuzz.yaml");
+  FUZZ_CHECK(loaded.errors.empty() && loaded.config, "the fuzz config must load");
+  std::vector<config::ConfigError> errors;
+  auto built = proxy::build_runtime(std::move(*loaded.config), errors);
+  FUZZ_CHECK(built != nullptr, "the fuzz config must compile");
+  proxy::load_static_keys(*built, /*log=*/false);
+  return built;
+}
 
 }  // namespace jwt_sidecar::fuzz
