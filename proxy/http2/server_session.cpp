@@ -24,6 +24,7 @@ constexpr std::uint64_t kControlBurst = 1000;
 constexpr std::uint32_t kMaxContinuations = 16;
 constexpr std::size_t kWriteBatch = 64 * 1024;
 constexpr std::uint64_t kMaxDiscard = 1 << 20;
+constexpr std::size_t kReadMax = 16 * 1024;
 constexpr auto kForever = std::chrono::hours(24 * 365);
 
 }  // namespace
@@ -270,7 +271,9 @@ awaitable<void> ServerSession::run(std::string received) {
   if (worker_.state.draining.load()) drain();
 
   bool ok = received.empty() || feed(received.data(), received.size());
-  std::vector<char> buffer(16 * 1024);
+  // Small while the connection is quiet (idle connections are the many); grown once a read
+  // fills it.
+  std::vector<char> buffer(4 * 1024);
   bool first = received.empty();
   while (ok && !closing_) {
     // The first bytes (the preface) must come within header_timeout; a connection without
@@ -285,6 +288,7 @@ awaitable<void> ServerSession::run(std::string received) {
     if (ec) break;
     first = false;
     ok = feed(buffer.data(), n);
+    if (n == buffer.size() && buffer.size() < kReadMax) buffer.resize(kReadMax);
   }
   finish();
   while (!writer_done_) co_await writer_exit_.wait(deadline_in(kForever));
