@@ -47,7 +47,8 @@ inline ssize_t read_pipe(nghttp2_session* session, std::int32_t id, Pipe& pipe, 
     }
     return static_cast<ssize_t>(n);
   }
-  return n == 0 ? NGHTTP2_ERR_DEFERRED : static_cast<ssize_t>(n);
+  if (n == 0) return NGHTTP2_ERR_DEFERRED;
+  return static_cast<ssize_t>(n);
 }
 
 }  // namespace jwt_sidecar::proxy::h2

@@ -18,7 +18,7 @@ namespace {
 // rules of RFC 9113 8.3 (present, once, before the regular fields, no connection-specific
 // fields); what it leaves to us is below.
 struct Head {
-  std::string_view method, authority, path, content_type;
+  std::string_view method, authority, path;
   std::optional<std::uint64_t> content_length;
   std::string cookie;  // crumbs joined with "; " (RFC 9113 8.2.3)
   bool any_cookie = false;
@@ -38,8 +38,7 @@ std::string_view read_head(const Stream& st, Head& h) {
       if (any_host) return "duplicate_host";
       host = f.value;
       any_host = true;
-    } else if (n == "content-type") h.content_type = f.value;
-    else if (n == "content-length") {
+    } else if (n == "content-length") {
       std::uint64_t v = 0;
       const auto [end, ec] = std::from_chars(f.value.data(), f.value.data() + f.value.size(), v);
       if (ec != std::errc() || end != f.value.data() + f.value.size()) return "invalid_content_length";
@@ -57,6 +56,23 @@ std::string_view read_head(const Stream& st, Head& h) {
   if (h.authority.empty()) return "missing_authority";
   if (h.path.empty()) return "missing_path";
   return "";
+}
+
+// The fields tokens are read from: every field the configured sources name, and the cookie
+// crumbs as one field (the Head's joined copy, which outlives the decision).
+void collect_token_headers(const Stream& st, const Head& h, const Runtime& rt, SessionScratch& scratch) {
+  auto& out = scratch.token_headers;
+  const auto& wanted = rt.engine->token_header_names();
+  for (const auto& f : st.headers) {
+    if (f.name == "cookie" || f.name.front() == ':') continue;
+    for (const auto& name : wanted) {
+      if (common::equals_ignore_case(f.name, name)) {
+        out.push_back({f.name, f.value});
+        break;
+      }
+    }
+  }
+  if (h.any_cookie) out.push_back({"cookie", h.cookie});
 }
 
 // The answer the proxy gives itself: JSON, or for gRPC a Trailers-Only response (one HEADERS
@@ -186,20 +202,9 @@ awaitable<void> serve_stream(std::shared_ptr<ServerSession> conn, std::shared_pt
   } else if (st.grpc && !grpc::is_method_path(h.path)) {
     out = answer_error(*conn, st, 404, "not_found", "invalid_grpc_path", head);
   } else {
-    // The token headers: every field the configured sources name, the cookie crumbs as one.
-    auto& token_headers = scratch.token_headers;
-    const auto& wanted = rt->engine->token_header_names();
-    for (const auto& f : st.headers) {
-      if (f.name == "cookie" || f.name.front() == ':') continue;
-      for (const auto& name : wanted) {
-        if (common::equals_ignore_case(f.name, name)) {
-          token_headers.push_back({f.name, f.value});
-          break;
-        }
-      }
-    }
-    if (h.any_cookie) token_headers.push_back({"cookie", h.cookie});
-    policies::RequestView view{h.method, h.authority, scratch.target.match_path, token_headers, scratch.target.query};
+    collect_token_headers(st, h, *rt, scratch);
+    policies::RequestView view{h.method, h.authority, scratch.target.match_path, scratch.token_headers,
+                               scratch.target.query};
     view.cors_preflight = h.preflight_origin && h.preflight_method;
     decision = co_await decide(w, *rt, scratch.request, view);
     if (st.closed) {
