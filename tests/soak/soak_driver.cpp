@@ -1221,8 +1221,9 @@ routes:
     for (std::size_t k = 0; k < kKindCount; ++k) {
       const auto n = st.kinds[k].answered.load();
       if (!n) continue;
-      want_requests[fmt("route=\"%s\",decision=\"%s\",code=\"%u\"", kSpecs[k].route, kSpecs[k].decision,
-                        kSpecs[k].status)] += n;
+      // The soak's clients speak HTTP/1.1: the protocol label is the series' last.
+      want_requests[fmt("route=\"%s\",decision=\"%s\",code=\"%u\",protocol=\"http/1.1\"", kSpecs[k].route,
+                        kSpecs[k].decision, kSpecs[k].status)] += n;
       if (*kSpecs[k].rejection) want_rejections[fmt("provider=\"soak\",reason=\"%s\"", kSpecs[k].rejection)] += n;
     }
     for (std::size_t s = 0; s < 600; ++s) {
