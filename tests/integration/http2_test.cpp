@@ -152,3 +152,17 @@ TEST_CASE("http2: false refuses prior-knowledge h2c; Upgrade: h2c stays refused"
                                              "http://127.0.0.1:" + std::to_string(on.port()) + "/public/u"});
   CHECK(up.output.find("STATUS 1.1 200") != std::string::npos);
 }
+
+TEST_CASE("h2c: two host fields are refused on their stream and never forwarded", "[integration][http2]") {
+  ProxyFixture f;
+  const auto report = h2_attack(f.port(), "many_streams",
+                                {"--count", "1", "--path", "/public/x", "--header", "host: 127.0.0.1", "--header",
+                                 "host: other.example"});
+  INFO(report);
+  // nghttp2's message checks reset such a stream (PROTOCOL_ERROR); the proxy's own check would
+  // answer 400 duplicate_host. Either way the connection goes on and nothing is forwarded.
+  CHECK((has(report, R"("400": 1)") || has(report, R"("PROTOCOL_ERROR": 1)")));
+  CHECK(has(report, R"("goaway": false)"));
+  CHECK(f.upstream.request_count() == 0);
+  CHECK(curl_h2(f.port(), "/public/after").status == 200);
+}
