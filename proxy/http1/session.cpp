@@ -10,8 +10,6 @@
 #include "proxy/observability/metrics.h"
 
 namespace jwt_sidecar::proxy {
-namespace {
-
 // Half-close, then read and discard briefly so the client sees our response instead of a
 // reset caused by unread request bytes (RFC 9112 9.6).
 awaitable<void> linger_close(ByteStream& stream) {
@@ -27,8 +25,6 @@ awaitable<void> linger_close(ByteStream& stream) {
   error_code ec;
   stream.socket().close(ec);
 }
-
-}  // namespace
 
 awaitable<void> run_session(Worker& worker, tcp::socket socket, RequestHandler handler) {
   std::string client_ip;

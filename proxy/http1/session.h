@@ -21,6 +21,10 @@ awaitable<void> run_session(Worker& worker, std::unique_ptr<ByteStream> stream, 
                             RequestHandler handler, beast::flat_buffer received,
                             std::chrono::milliseconds first_timeout);
 
+// Half-close, then read and discard briefly (at most 2 s, 1 MiB) so the client sees what was
+// written instead of a reset caused by unread bytes (RFC 9112 9.6); then close.
+awaitable<void> linger_close(ByteStream& stream);
+
 // The first step of every client connection: the peer's address, TCP_NODELAY, and the TLS
 // handshake when the listener has a certificate (null when it failed: the socket is closed).
 // `offer_h2`: ALPN may choose "h2" (the proxy listener with http2 on).

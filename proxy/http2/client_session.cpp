@@ -308,7 +308,9 @@ awaitable<std::shared_ptr<ClientSession>> ClientPool::acquire(const UpstreamTarg
     // One connect at a time per upstream: a burst of streams waits for it and shares it.
     auto& connecting = connecting_[target.key];
     const auto open = std::count_if(list.begin(), list.end(), [](const auto& s) { return s->usable(); });
-    if (connecting == 0 && static_cast<std::size_t>(open) < kMaxPerUpstream) {
+    // A connection still waiting for its SETTINGS counts as being opened.
+    const bool settling = std::any_of(list.begin(), list.end(), [](const auto& s) { return s->usable() && !s->ready(); });
+    if (connecting == 0 && !settling && static_cast<std::size_t>(open) < kMaxPerUpstream) {
       ++connecting;
       auto c = co_await connect_stream(target.host, target.port, target.tls, target.server_name, deadline);
       --connecting_[target.key];

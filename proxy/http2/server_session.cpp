@@ -2,6 +2,7 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include "proxy/http1/session.h"
 #include "proxy/http2/nv.h"
 #include "proxy/http2/stream_handler.h"
 #include "proxy/observability/log.h"
@@ -271,6 +272,7 @@ awaitable<void> ServerSession::run(std::string received) {
   if (worker_.state.draining.load()) drain();
 
   bool ok = received.empty() || feed(received.data(), received.size());
+  bool peer_gone = false;
   // Small while the connection is quiet (idle connections are the many); grown once a read
   // fills it.
   std::vector<char> buffer(4 * 1024);
@@ -285,7 +287,10 @@ awaitable<void> ServerSession::run(std::string received) {
       nghttp2_session_terminate_session(session_, NGHTTP2_NO_ERROR);  // GOAWAY: idle
       break;
     }
-    if (ec) break;
+    if (ec) {
+      peer_gone = true;  // EOF or an error: a further read would only wait for its deadline
+      break;
+    }
     first = false;
     ok = feed(buffer.data(), n);
     if (n == buffer.size() && buffer.size() < kReadMax) buffer.resize(kReadMax);
@@ -300,9 +305,14 @@ awaitable<void> ServerSession::run(std::string received) {
   }
   streams_.clear();
   worker_.connections.erase(id);
-  co_await stream_->shutdown_send(deadline_in(std::chrono::seconds(1)));
-  error_code ignored;
-  stream_->socket().close(ignored);
+  if (peer_gone) {
+    error_code ignored;
+    stream_->socket().close(ignored);
+  } else {
+    // Closing with unread bytes would make the kernel reset the connection, and the client
+    // could lose the GOAWAY just sent: FIN first, then read and drop until the client closes.
+    co_await linger_close(*stream_);
+  }
   Metrics::instance().connection_closed();
 }
 
@@ -322,7 +332,10 @@ bool ServerSession::feed(const char* data, std::size_t n) {
     // COMPRESSION_ERROR...); a bad preface gets none.
     log_debug("HTTP/2 connection error", {{"client", client_ip_}, {"error", nghttp2_strerror(static_cast<int>(rv))}});
   }
-  finish();
+  // The reader stops by itself (this is its call): no shutdown of the receiving side, so that
+  // the linger below can drain what the client still sends while it reads our GOAWAY.
+  closing_ = true;
+  wake_writer();
   return false;
 }
 
