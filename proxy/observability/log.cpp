@@ -1,19 +1,14 @@
 #include "proxy/runtime/clock.h"
 #include "proxy/observability/log.h"
 
-#include <unistd.h>
-
-#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <algorithm>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
 #include "common/json_text.h"
+#include "proxy/observability/log_sink.h"
 #include "proxy/observability/metrics.h"
 
 namespace jwt_sidecar::proxy {
@@ -78,103 +73,9 @@ void add_number(std::string& line, std::string_view key, std::int64_t value) {
 
 }  // namespace
 
-// Lines wait here for the writer thread, so a slow or stalled stdout (a full pipe, a paused
-// log collector) never blocks a worker: the writer takes everything queued in one swap and
-// writes it with one write(2) per batch. Past kQueueCap bytes, access lines are dropped and
-// counted (jwt_sidecar_access_log_dropped_total); operational lines are rare and always kept.
-class Logger::Queue {
- public:
-  explicit Queue(const std::atomic<int>& fd) : fd_(fd), writer_([this] { run(); }) {}
-  ~Queue() { finish(std::chrono::seconds(2)); }
-
-  // Writes what is queued and stops the writer; true when it finished within `patience`. A
-  // reader that never reads (a stalled pipe) must not keep the process from exiting: the
-  // writer is then left blocked in write(2) and detached, and the caller leaks the Queue.
-  bool finish(std::chrono::milliseconds patience) {
-    if (!writer_.joinable()) return true;
-    std::unique_lock lock(mu_);
-    stopping_ = true;
-    wake_.notify_one();
-    if (!finished_.wait_for(lock, patience, [&] { return done_; })) {
-      writer_.detach();
-      return false;
-    }
-    lock.unlock();
-    writer_.join();
-    return true;
-  }
-
-  // Returns false when the line was dropped.
-  bool push(std::string_view line, bool droppable) {
-    bool notify = false;
-    {
-      std::lock_guard lock(mu_);
-      if (droppable && pending_.size() + line.size() > kQueueCap) return false;
-      const bool was_below = pending_.size() < kFlushBytes;
-      pending_.append(line);
-      // Wake the writer when it sleeps with nothing to do, or when a batch is full; between
-      // those it comes back by itself (kBatchWindow), so a busy proxy pays no wake-up per line.
-      notify = (idle_ && pending_.size() == line.size()) || (was_below && pending_.size() >= kFlushBytes);
-    }
-    if (notify) wake_.notify_one();
-    return true;
-  }
-
- private:
-  static constexpr std::size_t kQueueCap = 1u << 20;
-  static constexpr std::size_t kFlushBytes = 64u << 10;
-  static constexpr auto kBatchWindow = std::chrono::milliseconds(2);
-
-  void run() {
-    std::string batch;
-    std::unique_lock lock(mu_);
-    while (true) {
-      if (pending_.empty()) {
-        if (stopping_) {
-          done_ = true;
-          finished_.notify_all();
-          return;
-        }
-        idle_ = true;
-        wake_.wait(lock, [&] { return !pending_.empty() || stopping_; });
-        idle_ = false;
-        // Let a burst gather into one write.
-        wake_.wait_for(lock, kBatchWindow, [&] { return pending_.size() >= kFlushBytes || stopping_; });
-      }
-      batch.swap(pending_);
-      lock.unlock();
-      write_all(fd_.load(std::memory_order_relaxed), batch);
-      batch.clear();
-      if (batch.capacity() > kFlushBytes * 4) batch.shrink_to_fit();
-      lock.lock();
-    }
-  }
-
-  static void write_all(int fd, std::string_view bytes) {
-    while (!bytes.empty()) {
-      const auto n = ::write(fd, bytes.data(), bytes.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return;  // nowhere to report a failing log
-      }
-      bytes.remove_prefix(static_cast<std::size_t>(n));
-    }
-  }
-
-  const std::atomic<int>& fd_;
-  std::mutex mu_;
-  std::condition_variable wake_;
-  std::condition_variable finished_;
-  bool done_ = false;
-  std::string pending_;
-  bool idle_ = false;
-  bool stopping_ = false;
-  std::thread writer_;  // last: starts once the members above exist
-};
-
-Logger::Logger() : queue_(std::make_unique<Queue>(fd_)) {}
+Logger::Logger() : sink_(std::make_unique<LogSink>(fd_)) {}
 Logger::~Logger() {
-  if (!queue_->finish(std::chrono::seconds(2))) (void)queue_.release();  // still in use by its writer
+  if (!sink_->finish(std::chrono::seconds(2))) (void)sink_.release();  // still in use by its writer
 }
 
 Logger& Logger::instance() {
@@ -233,7 +134,7 @@ void Logger::access(const AccessLogEntry& e) {
 
 void Logger::write_line(std::string& line, bool droppable) {
   line += "}\n";
-  if (!queue_->push(line, droppable)) Metrics::instance().access_log_dropped();
+  if (!sink_->push(line, droppable)) Metrics::instance().access_log_dropped();
 }
 
 }  // namespace jwt_sidecar::proxy

@@ -1,6 +1,7 @@
-// Structured logs: one JSON object per line on stdout. Lines are queued whole and written by
-// one writer thread in batches, so lines from several threads never interleave and a slow
-// stdout never stalls the data plane. Tokens and secrets are never passed in here.
+// Structured logs: one JSON object per line on stdout. Lines are queued whole, per thread, and
+// written by one writer thread in batches (log_sink.h), so lines from several threads never
+// interleave and a slow stdout never stalls the data plane. Tokens and secrets are never
+// passed in here.
 #pragma once
 
 #include <atomic>
@@ -13,6 +14,8 @@
 #include "config/config.h"
 
 namespace jwt_sidecar::proxy {
+
+class LogSink;
 
 // A field value: a string (quoted and escaped) or a number.
 struct LogField {
@@ -56,13 +59,12 @@ class Logger {
   void access(const AccessLogEntry& entry);
 
  private:
-  class Queue;
   Logger();
   void write_line(std::string& line, bool droppable);
   std::atomic<int> level_{static_cast<int>(config::LogLevel::info)};
   std::atomic<bool> access_{true};
   std::atomic<int> fd_{1};  // stdout
-  std::unique_ptr<Queue> queue_;
+  std::unique_ptr<LogSink> sink_;
 };
 
 inline void log_info(std::string_view msg, std::initializer_list<LogField> f = {}) {
