@@ -131,13 +131,9 @@ void LogSink::run() {
     lock.unlock();
     const bool queued = anything_queued();
     lock.lock();
-    if (queued) {
-      idle_.store(false);
-    } else {
-      wake_.wait(lock, [&] { return woken_ || urgent_ || stopping_; });
-      idle_.store(false);
-      woken_ = false;
-    }
+    if (!queued) wake_.wait(lock, [&] { return woken_ || urgent_ || stopping_; });
+    idle_.store(false);
+    woken_ = false;
     wake_.wait_for(lock, kFlushInterval, [&] { return urgent_ || stopping_; });
     urgent_ = false;
     lock.unlock();
