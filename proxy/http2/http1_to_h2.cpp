@@ -162,6 +162,55 @@ class Http1Client final : public Downstream, public std::enable_shared_from_this
   Relay request_failed_ = Relay::ok;
 };
 
+// The proxy's own answer when the upstream could not be reached or its protocol learned.
+awaitable<ForwardResult> answer_unreachable(ForwardRequest& fr, ConnectError error) {
+  ErrorResponse e;
+  e.status = error == ConnectError::timeout ? 504 : 502;
+  e.error = "upstream_error";
+  e.description = error == ConnectError::timeout ? "upstream_timeout"
+                  : error == ConnectError::tls   ? "upstream_tls_failed"
+                                                 : "upstream_unreachable";
+  co_await write_bytes(fr.client, render_error_response(e), fr.runtime.config.limits.idle_timeout);
+  ForwardResult r;
+  r.status = e.status;
+  r.reason = e.description;
+  co_return r;
+}
+
+// The stream that carries the request: the client's fields without its hop-by-hop ones.
+std::shared_ptr<Stream> request_stream(Worker& w, const http::request<http::empty_body>& req) {
+  auto st = std::make_shared<Stream>(1, w.ioc.get_executor());
+  for (const auto& field : req) {
+    auto name = common::ascii_lowered(field.name_string());
+    if (name == "content-type") st->grpc = grpc::is_grpc_content_type(field.value());
+    if (list_contains(req, http::field::connection, name)) continue;  // hop-by-hop (RFC 9110 7.6.1)
+    st->headers.push_back({std::move(name), std::string(field.value())});
+  }
+  st->request.ended = !has_request_body(req);
+  return st;
+}
+
+// Nothing reached the client yet: the proxy's own answer (502, 504, 413...), then close.
+awaitable<ForwardResult> answer_unsubmitted(ForwardRequest& fr, Http1Client& client, const ForwardOutcome& outcome,
+                                            bool has_body) {
+  client.stop_writer();
+  co_await client.wait_done(has_body);
+  ForwardResult r;
+  r.status = outcome.status;
+  r.reason = outcome.reason;
+  r.upstream_us = outcome.upstream_us;
+  ErrorResponse e;
+  e.status = outcome.status == 0 ? 502 : outcome.status;
+  e.error = e.status == 413 ? "request_too_large" : "upstream_error";
+  e.description = outcome.reason;
+  if (outcome.status != 0 || outcome.reason != "client_aborted") {
+    co_await write_bytes(fr.client, render_error_response(e), fr.runtime.config.limits.idle_timeout);
+    r.status = e.status;
+  }
+  r.keep_alive = false;
+  co_return r;
+}
+
 }  // namespace
 
 awaitable<ForwardResult> forward_to_h2(Worker& w, ForwardRequest& fr) {
@@ -169,29 +218,10 @@ awaitable<ForwardResult> forward_to_h2(Worker& w, ForwardRequest& fr) {
   const auto protocol =
       co_await ClientPool::of(w).protocol_of(fr.upstream, w.pool, fr.runtime.config.limits.upstream_timeout, error);
   if (protocol == UpstreamProtocol::http1) co_return co_await forward_over_http1(w, fr);
-  if (protocol == UpstreamProtocol::failed) {
-    ErrorResponse e;
-    e.status = error == ConnectError::timeout ? 504 : 502;
-    e.error = "upstream_error";
-    e.description = error == ConnectError::timeout ? "upstream_timeout"
-                    : error == ConnectError::tls   ? "upstream_tls_failed"
-                                                   : "upstream_unreachable";
-    co_await write_bytes(fr.client, render_error_response(e), fr.runtime.config.limits.idle_timeout);
-    ForwardResult r;
-    r.status = e.status;
-    r.reason = e.description;
-    co_return r;
-  }
-  auto st = std::make_shared<Stream>(1, w.ioc.get_executor());
+  if (protocol == UpstreamProtocol::failed) co_return co_await answer_unreachable(fr, error);
   const auto& req = fr.header_parser.get();
-  for (const auto& field : req) {
-    auto name = common::ascii_lowered(field.name_string());
-    if (name == "content-type") st->grpc = grpc::is_grpc_content_type(field.value());
-    if (list_contains(req, http::field::connection, name)) continue;  // hop-by-hop (RFC 9110 7.6.1)
-    st->headers.push_back({std::move(name), std::string(field.value())});
-  }
-  const bool has_body = has_request_body(req);
-  st->request.ended = !has_body;
+  auto st = request_stream(w, req);
+  const bool has_body = !st->request.ended;
   auto client = std::make_shared<Http1Client>(w, fr, st);
   const std::string_view host = req[http::field::host];
   std::optional<std::uint64_t> length;
@@ -207,25 +237,7 @@ awaitable<ForwardResult> forward_to_h2(Worker& w, ForwardRequest& fr) {
   if (has_body) net::co_spawn(ex, client->read_request(parser, limit), net::detached);
   net::co_spawn(ex, client->write_response(), net::detached);
   const auto outcome = co_await forward_h2(f);
-  ForwardResult r;
-  r.status = outcome.status;
-  r.reason = outcome.reason;
-  r.upstream_us = outcome.upstream_us;
-  if (!client->submitted()) {
-    // Nothing was written yet: the proxy's own answer (502, 504, 413...), then close.
-    client->stop_writer();
-    co_await client->wait_done(has_body);
-    ErrorResponse e;
-    e.status = outcome.status == 0 ? 502 : outcome.status;
-    e.error = e.status == 413 ? "request_too_large" : "upstream_error";
-    e.description = outcome.reason;
-    if (outcome.status != 0 || outcome.reason != "client_aborted") {
-      co_await write_bytes(fr.client, render_error_response(e), fr.runtime.config.limits.idle_timeout);
-      r.status = e.status;
-    }
-    r.keep_alive = false;
-    co_return r;
-  }
+  if (!client->submitted()) co_return co_await answer_unsubmitted(fr, *client, outcome, has_body);
   co_await client->wait_done(false);
   // A body the upstream did not wait for stays unread: the connection cannot carry another.
   if (has_body && !parser.is_done()) {
@@ -233,7 +245,10 @@ awaitable<ForwardResult> forward_to_h2(Worker& w, ForwardRequest& fr) {
     fr.client.socket().cancel(ignored);
   }
   co_await client->wait_done(has_body);
+  ForwardResult r;
   r.status = client->status();
+  r.reason = outcome.reason;
+  r.upstream_us = outcome.upstream_us;
   r.bytes_in = st->bytes_in;
   r.bytes_out = st->bytes_out;
   r.keep_alive = fr.client_keep_alive && !client->broken() && (!has_body || parser.is_done()) &&

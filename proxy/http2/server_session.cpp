@@ -16,13 +16,6 @@ namespace {
 // bytes arrive; the stream windows only as the upstream takes them.
 constexpr std::int32_t kStreamWindow = 128 * 1024;
 constexpr std::int32_t kConnectionWindow = 16 << 20;
-// Frames that carry no request or data (SETTINGS, PING, PRIORITY, WINDOW_UPDATE, empty DATA)
-// spend a budget that starts here and grows by 2 per useful frame either way; a client that
-// runs it out is flooding (CVE-2019-9512/9515/9518 class).
-constexpr std::uint64_t kControlBurst = 1000;
-// A header block of more CONTINUATION frames than this is a flood (CVE-2024-27316): a real
-// client needs one or two at the largest header list we accept.
-constexpr std::uint32_t kMaxContinuations = 16;
 constexpr std::size_t kWriteBatch = 64 * 1024;
 constexpr std::uint64_t kMaxDiscard = 1 << 20;
 constexpr std::size_t kReadMax = 16 * 1024;
@@ -38,42 +31,10 @@ struct ServerSession::Callbacks {
 
   static int on_begin_frame(nghttp2_session*, const nghttp2_frame_hd* hd, void* user) {
     auto& s = self(user);
-    const bool ack = (hd->flags & NGHTTP2_FLAG_ACK) != 0;
-    switch (hd->type) {
-      case NGHTTP2_HEADERS:
-        s.continuation_frames_ = 0;
-        s.header_block_bytes_ = hd->length;
-        s.control_budget_ += 2;
-        return 0;
-      case NGHTTP2_CONTINUATION:
-        s.header_block_bytes_ += hd->length;
-        if (++s.continuation_frames_ > kMaxContinuations ||
-            s.header_block_bytes_ > 2 * s.rt_->config.limits.max_header_bytes + 16384) {
-          s.calm_reason_ = "continuation_flood";
-          return NGHTTP2_ERR_CALLBACK_FAILURE;
-        }
-        return 0;
-      case NGHTTP2_DATA:
-        if (hd->length > 0 || (hd->flags & NGHTTP2_FLAG_END_STREAM)) {
-          s.control_budget_ += 2;
-          return 0;
-        }
-        break;  // empty DATA that does not end the stream
-      case NGHTTP2_SETTINGS:
-      case NGHTTP2_PING:
-        if (ack) return 0;
-        break;
-      case NGHTTP2_PRIORITY:
-      case NGHTTP2_WINDOW_UPDATE:
-        break;
-      default:
-        return 0;
-    }
-    if (!s.spend_control_budget()) {
-      s.calm_reason_ = "control_frame_flood";
-      return NGHTTP2_ERR_CALLBACK_FAILURE;
-    }
-    return 0;
+    const auto flood = s.flood_.frame_begins(hd->type, hd->flags, hd->length);
+    if (flood.empty()) return 0;
+    s.calm_reason_ = flood;
+    return NGHTTP2_ERR_CALLBACK_FAILURE;
   }
 
   static int on_begin_headers(nghttp2_session* session, const nghttp2_frame* frame, void* user) {
@@ -82,7 +43,7 @@ struct ServerSession::Callbacks {
     auto stream = std::make_shared<Stream>(frame->hd.stream_id, s.stream_->socket().get_executor());
     nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, stream.get());
     s.streams_[frame->hd.stream_id] = std::move(stream);
-    ++s.streams_opened_;
+    s.flood_.stream_opened();
     return 0;
   }
 
@@ -133,12 +94,9 @@ struct ServerSession::Callbacks {
       case NGHTTP2_RST_STREAM:
         if (st) {
           st->reset_by_client = true;
-          // A stream reset before its response ended cost the proxy work for nothing
-          // (CVE-2023-44487, rapid reset): a connection made mostly of those is an attack.
-          if (!st->response_done) ++s.premature_resets_;
-          const auto floor = std::max<std::uint64_t>(100, s.rt_->config.limits.max_concurrent_streams);
-          if (s.premature_resets_ >= floor && s.premature_resets_ * 2 >= s.streams_opened_) {
-            s.calm_reason_ = "rapid_reset";
+          const auto flood = s.flood_.stream_reset(!st->response_done);
+          if (!flood.empty()) {
+            s.calm_reason_ = flood;
             return NGHTTP2_ERR_CALLBACK_FAILURE;
           }
         }
@@ -170,7 +128,7 @@ struct ServerSession::Callbacks {
 
   static int on_frame_send(nghttp2_session* session, const nghttp2_frame* frame, void* user) {
     auto& s = self(user);
-    if (frame->hd.type == NGHTTP2_DATA) s.control_budget_ += 2;
+    if (frame->hd.type == NGHTTP2_DATA) s.flood_.data_sent();
     if ((frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS) &&
         (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
       if (auto* st = stream_of(session, frame->hd.stream_id)) st->response_done = true;
@@ -212,7 +170,7 @@ ServerSession::ServerSession(Worker& worker, std::unique_ptr<ByteStream> stream,
       rt_(worker.current()),
       write_wake_(stream_->socket().get_executor()),
       writer_exit_(stream_->socket().get_executor()),
-      control_budget_(kControlBurst) {
+      flood_(rt_->config.limits.max_header_bytes, rt_->config.limits.max_concurrent_streams) {
   nghttp2_session_callbacks* cb = nullptr;
   nghttp2_session_callbacks_new(&cb);
   nghttp2_session_callbacks_set_on_begin_frame_callback(cb, Callbacks::on_begin_frame);
@@ -226,7 +184,7 @@ ServerSession::ServerSession(Worker& worker, std::unique_ptr<ByteStream> stream,
   nghttp2_option_new(&opt);
   nghttp2_option_set_no_auto_window_update(opt, 1);
   // nghttp2's own backstops stay on, above our limits (ours answer ENHANCE_YOUR_CALM first).
-  nghttp2_option_set_max_continuations(opt, kMaxContinuations * 2);
+  nghttp2_option_set_max_continuations(opt, FloodGuard::kMaxContinuations * 2);
   nghttp2_option_set_stream_reset_rate_limit(opt, 100000, 10000);
   nghttp2_option_set_max_settings(opt, 32);
   nghttp2_session_server_new2(&session_, cb, this, opt);
@@ -245,12 +203,6 @@ ServerSession::ServerSession(Worker& worker, std::unique_ptr<ByteStream> stream,
 ServerSession::~ServerSession() { nghttp2_session_del(session_); }
 
 bool ServerSession::tls() const { return stream_->is_tls(); }
-
-bool ServerSession::spend_control_budget() {
-  if (control_budget_ == 0) return false;
-  --control_budget_;
-  return true;
-}
 
 awaitable<void> run_server_session(Worker& worker, std::unique_ptr<ByteStream> stream, std::string client_ip,
                                    std::string received) {

@@ -13,6 +13,7 @@
 
 #include "proxy/http1/worker.h"
 #include "proxy/http2/downstream.h"
+#include "proxy/http2/flood_guard.h"
 #include "proxy/http2/stream.h"
 #include "proxy/io/net.h"
 
@@ -61,7 +62,6 @@ class ServerSession final : public Downstream, public std::enable_shared_from_th
   void calm_down(std::string_view why);  // GOAWAY ENHANCE_YOUR_CALM, then close
   void drain();                           // SIGTERM: GOAWAY NO_ERROR, streams finish
   void wake_writer() { write_wake_.notify(); }
-  bool spend_control_budget();            // false: the flood limit is reached
 
   Worker& worker_;
   std::unique_ptr<ByteStream> stream_;
@@ -75,12 +75,7 @@ class ServerSession final : public Downstream, public std::enable_shared_from_th
   bool writer_done_ = false;
   Wakeup writer_exit_;
 
-  // Flood accounting (see spend_control_budget and Callbacks::on_frame_recv).
-  std::uint64_t control_budget_ = 0;
-  std::uint32_t continuation_frames_ = 0;  // of the header block being received
-  std::uint64_t header_block_bytes_ = 0;
-  std::uint64_t streams_opened_ = 0;
-  std::uint64_t premature_resets_ = 0;
+  FloodGuard flood_;
   std::size_t handlers_running_ = 0;  // stream coroutines not finished (reset or not)
   std::string calm_reason_;
   friend awaitable<void> serve_stream(std::shared_ptr<ServerSession>, std::shared_ptr<Stream>);

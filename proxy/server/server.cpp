@@ -202,6 +202,39 @@ struct Server::Impl {
     });
   }
 
+  // One worker per thread, each with its own acceptor on the proxy's port (and on the auth
+  // service's); the admin listener on the first worker.
+  void open_listeners(const config::Config& cfg, unsigned n) {
+    auto ep = endpoint_of(cfg.listen);
+    const std::size_t cache_per_worker =
+        cfg.token_cache_size == 0 ? 0 : std::max<std::size_t>(1, cfg.token_cache_size / n);
+    for (unsigned i = 0; i < n; ++i) {
+      workers.push_back(std::make_unique<Worker>(state));
+      workers.back()->h2_forward = h2::forward_to_h2;
+      workers.back()->token_cache = std::make_unique<policies::TokenCache>(cache_per_worker);
+      acceptors.push_back(std::make_unique<tcp::acceptor>(workers.back()->ioc));
+      open_listener(*acceptors.back(), ep, n > 1);
+      // Port 0 picks a free port once; the other workers join it.
+      if (i == 0) ep.port(acceptors[0]->local_endpoint().port());
+    }
+    port = ep.port();
+    // The auth service: a second listener on the same workers, with the same limits and TLS.
+    if (cfg.auth_service) {
+      auto auth_ep = endpoint_of(cfg.auth_service->listen);
+      for (unsigned i = 0; i < n; ++i) {
+        auth_acceptors.push_back(std::make_unique<tcp::acceptor>(workers[i]->ioc));
+        open_listener(*auth_acceptors.back(), auth_ep, n > 1);
+        if (i == 0) auth_ep.port(auth_acceptors[0]->local_endpoint().port());
+      }
+      auth_port = auth_ep.port();
+    }
+    if (cfg.admin) {
+      admin = std::make_unique<tcp::acceptor>(workers[0]->ioc);
+      open_listener(*admin, endpoint_of(*cfg.admin), false);
+      admin_port = admin->local_endpoint().port();
+    }
+  }
+
   awaitable<void> accept_loop(Worker& worker, tcp::acceptor& acceptor, ConnectionHandler handler) {
     while (true) {
       auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
@@ -271,34 +304,8 @@ void Server::start() {
   auto& s = *impl_;
   const auto rt = s.state.runtime.load();
   const auto& cfg = rt->config;
-  unsigned n = cfg.threads ? cfg.threads : usable_cpus();
-  auto ep = endpoint_of(cfg.listen);
-  const std::size_t cache_per_worker = cfg.token_cache_size == 0 ? 0 : std::max<std::size_t>(1, cfg.token_cache_size / n);
-  for (unsigned i = 0; i < n; ++i) {
-    s.workers.push_back(std::make_unique<Worker>(s.state));
-    s.workers.back()->h2_forward = h2::forward_to_h2;
-    s.workers.back()->token_cache = std::make_unique<policies::TokenCache>(cache_per_worker);
-    s.acceptors.push_back(std::make_unique<tcp::acceptor>(s.workers.back()->ioc));
-    open_listener(*s.acceptors.back(), ep, n > 1);
-    // Port 0 picks a free port once; the other workers join it.
-    if (i == 0) ep.port(s.acceptors[0]->local_endpoint().port());
-  }
-  s.port = ep.port();
-  // The auth service: a second listener on the same workers, with the same limits and TLS.
-  if (cfg.auth_service) {
-    auto auth_ep = endpoint_of(cfg.auth_service->listen);
-    for (unsigned i = 0; i < n; ++i) {
-      s.auth_acceptors.push_back(std::make_unique<tcp::acceptor>(s.workers[i]->ioc));
-      open_listener(*s.auth_acceptors.back(), auth_ep, n > 1);
-      if (i == 0) auth_ep.port(s.auth_acceptors[0]->local_endpoint().port());
-    }
-    s.auth_port = auth_ep.port();
-  }
-  if (cfg.admin) {
-    s.admin = std::make_unique<tcp::acceptor>(s.workers[0]->ioc);
-    open_listener(*s.admin, endpoint_of(*cfg.admin), false);
-    s.admin_port = s.admin->local_endpoint().port();
-  }
+  const unsigned n = cfg.threads ? cfg.threads : usable_cpus();
+  s.open_listeners(cfg, n);
   s.fetcher = std::make_unique<JwksFetcher>(s.control, rt);
   s.state.fetcher = s.fetcher.get();
   s.fetcher->start();
@@ -328,7 +335,7 @@ void Server::start() {
       w->ioc.run();
     });
   }
-  log_info("listening", {{"address", describe(tcp::endpoint(ep.address(), s.port))},
+  log_info("listening", {{"address", describe(s.acceptors[0]->local_endpoint())},
                          {"admin", s.admin ? describe(s.admin->local_endpoint()) : std::string("off")},
                          {"auth_service", s.auth_acceptors.empty() ? std::string("off")
                                                                    : describe(s.auth_acceptors[0]->local_endpoint())},

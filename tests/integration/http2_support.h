@@ -102,6 +102,18 @@ class ToolServer {
     for (const auto& l : process_.stdout_lines()) n += l == line;
     return n;
   }
+  // Waits (up to 10 s) until `line` has been seen `n` times; returns how often it was seen. The
+  // server prints before it answers, but the test reads its output on another thread: a line
+  // printed before an answer may be read after it.
+  std::size_t count_when(const std::string& line, std::size_t n) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    std::size_t seen = count(line);
+    while (seen < n && std::chrono::steady_clock::now() < deadline) {
+      process_.wait_for_line(line, std::chrono::milliseconds(100));
+      seen = count(line);
+    }
+    return seen;
+  }
   // Calls of `method` ("Unary", "Bidi", ...) the gRPC server has seen so far.
   std::size_t calls(const std::string& method) { return count("rpc " + method); }
   bool saw_line(const std::string& text) {

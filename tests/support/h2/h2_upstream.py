@@ -66,6 +66,8 @@ def serve(sock, number, args):
                 conn.send_headers(stream_id, [(":status", "200"), ("content-type", "text/plain")])
                 conn.send_data(stream_id, body)
                 conn.send_headers(stream_id, [("x-upstream-trailer", "done")], end_stream=True)
+                # Closed before the client can learn it: its next stream may arrive at once.
+                open_streams.discard(stream_id)
                 data = conn.data_to_send()
                 sock.sendall(data)
             except Exception:
