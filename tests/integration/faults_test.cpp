@@ -268,7 +268,7 @@ TEST_CASE("faults: clients vanishing mid-upload and mid-download leave nothing b
   // Every client socket and every abandoned upstream connection is closed again.
   CHECK(eventually([&] { return open_fds(pid) <= fds_before + 1; }));
   INFO("fds before " << fds_before << ", after " << open_fds(pid));
-  f.proxy.process().drain_output();
+  flush_access_log(f.proxy);
   std::size_t aborted = 0;
   for (const auto& line : f.proxy.process().stdout_lines()) {
     aborted += line.find("\"reason\":\"client_aborted\"") != std::string::npos;

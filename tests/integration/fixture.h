@@ -127,6 +127,16 @@ inline std::optional<double> metric(std::uint16_t admin_port, const std::string&
 }
 
 
+// Access lines reach stdout in batches (about every 25 ms, proxy/observability/log_sink.h).
+// This sends one more request and waits for its line; with one worker thread (as the fixtures
+// configure) every earlier request's line is then in `proxy.process().stdout_lines()` too.
+inline void flush_access_log(ProxyProcess& proxy) {
+  static int marker = 0;
+  const std::string path = "/log-marker-" + std::to_string(++marker);
+  (void)http_request(proxy.port(), "GET", path);
+  REQUIRE(proxy.process().wait_for_line("\"path\":\"" + path + "\"", std::chrono::seconds(10)));
+}
+
 // Every client connection the proxy counts is closed (the gauge on the admin port drops to 0).
 inline bool connections_drop_to_zero(std::uint16_t admin_port) {
   return eventually([&] { return metric(admin_port, "jwt_sidecar_connections_active") == 0.0; });

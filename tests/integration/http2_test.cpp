@@ -166,3 +166,38 @@ TEST_CASE("h2c: two host fields are refused on their stream and never forwarded"
   CHECK(f.upstream.request_count() == 0);
   CHECK(curl_h2(f.port(), "/public/after").status == 200);
 }
+
+TEST_CASE("h2c: CONNECT is refused with 400 on its stream; a request head nghttp2 rejects never travels",
+          "[integration][http2]") {
+  ProxyFixture f;
+  // RFC 9113 8.5: CONNECT carries :authority and neither :scheme nor :path.
+  const auto connect = h2_attack(f.port(), "many_streams",
+                                 {"--count", "1", "--method", "CONNECT", "--omit", ":scheme", "--omit", ":path",
+                                  "--authority", "127.0.0.1:443"});
+  INFO(connect);
+  CHECK(has(connect, R"("400": 1)"));
+  CHECK(has(connect, R"("goaway": false)"));
+  CHECK(f.proxy.process().wait_for_line("\"reason\":\"connect_not_supported\"").has_value());
+  // No :authority and no host, no :path, a content-length that is not a number: nghttp2's own
+  // checks reset the stream (RFC 9113 8.1.1: malformed) before the proxy would answer 400
+  // (missing_authority, missing_path, invalid_content_length). Either way, nothing travels.
+  const std::vector<std::vector<std::string>> malformed = {
+      {"--omit", ":authority"}, {"--omit", ":path"}, {"--header", "content-length: 1x"}};
+  for (const auto& extra : malformed) {
+    std::vector<std::string> args = {"--count", "1", "--path", "/public/x"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto report = h2_attack(f.port(), "many_streams", args);
+    INFO(report);
+    CHECK((has(report, R"("400": 1)") || has(report, R"("PROTOCOL_ERROR": 1)")));
+    CHECK(has(report, R"("goaway": false)"));
+  }
+  CHECK(f.upstream.request_count() == 0);
+  // A host field stands in for :authority (RFC 9113 8.3.1): forwarded with that Host.
+  const auto host_only = h2_attack(f.port(), "many_streams",
+                                   {"--count", "1", "--path", "/public/h", "--omit", ":authority", "--header",
+                                    "host: 127.0.0.1"});
+  INFO(host_only);
+  CHECK(has(host_only, R"("200": 1)"));
+  REQUIRE(f.upstream.request_count() == 1);
+  CHECK(f.upstream.requests()[0].header("Host") == "127.0.0.1");
+}

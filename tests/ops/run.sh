@@ -2,7 +2,8 @@
 # Offline checks of the monitoring files under deploy/:
 #  - deploy/grafana/jwt-sidecar.json is valid JSON with a datasource variable;
 #  - every jwt_sidecar_* metric that the Prometheus rules and the dashboard use is one that
-#    docs/operations.md documents (so a renamed metric cannot leave a silent rule behind);
+#    docs/operations.md documents (so a renamed metric cannot leave a silent rule behind), and
+#    every documented metric has a dashboard panel;
 #  - promtool check rules on deploy/prometheus/*.yml, and on the dashboard's queries;
 #  - promtool test rules on deploy/prometheus/tests/*.yml (each alert firing and not firing).
 #
@@ -69,6 +70,13 @@ for path in ("deploy/prometheus/alerts.yml", "deploy/prometheus/recording.yml",
         if name not in documented and base not in documented:
             problems.append("%s uses metric %s, which docs/operations.md does not document"
                             % (path, name))
+
+# And the other way: every documented metric has a panel, so a new metric cannot be left off
+# the dashboard.
+board_text = read("deploy/grafana/jwt-sidecar.json")
+for name in sorted(documented):
+    if not re.search(r"(?<![:\w])%s(?:_bucket|_count|_sum)?(?![\w])" % re.escape(name), board_text):
+        problems.append("docs/operations.md documents %s, which no dashboard panel shows" % name)
 
 if problems:
     for p in problems:

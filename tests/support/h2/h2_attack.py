@@ -9,7 +9,8 @@ answers SETTINGS and PING itself and opens its receive windows fully up front.
 
 Usage:
     h2_attack.py --port PORT --attack NAME [--count N] [--path /orders] [--method GET]
-                 [--authority 127.0.0.1] [--header 'name: value' ...] [--host 127.0.0.1]
+                 [--authority 127.0.0.1] [--header 'name: value' ...] [--omit :path ...]
+                 [--host 127.0.0.1]
                  [--body TEXT] [--grpc] [--deadline SECONDS] [--idle-ms MS] [--frame-size BYTES]
 Attacks (default --count in brackets):
     rapid_reset          N requests, each followed at once by RST_STREAM(CANCEL) [2000]
@@ -160,6 +161,7 @@ class Attack:
         args = self.args
         headers = [(":method", method or args.method), (":scheme", "http"),
                    (":authority", args.authority), (":path", args.path)]
+        headers = [(n, v) for n, v in headers if n not in args.omit]
         if args.grpc:
             headers += [("content-type", "application/grpc"), ("te", "trailers")]
         for line in args.header:
@@ -430,6 +432,8 @@ def main():
                         help="POST, gRPC headers, body as one length-prefixed message")
     parser.add_argument("--authority", default="127.0.0.1")
     parser.add_argument("--header", action="append", default=[], help="'name: value'")
+    parser.add_argument("--omit", action="append", default=[],
+                        help="a pseudo-header left out of requests (':path', ':scheme', ':authority')")
     parser.add_argument("--deadline", type=float, default=10.0, help="seconds, overall")
     parser.add_argument("--idle-ms", type=int, default=0)
     parser.add_argument("--frame-size", type=int, default=16384)
