@@ -64,152 +64,32 @@ token_count=2000
 filler_keys=997 # + the 3 real keys = the 1,000-key JWKS of workload 7
 scale_routes=10000
 
-say() { printf '%s\n' "$*"; }
-die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
-
-for tool in nginx haproxy wrk node python3 curl timeout; do
-  command -v "$tool" >/dev/null || die "'$tool' not found: run deploy/install-deps.sh"
-done
-# Pinning gives each proxy one core of its own, as "one worker thread" means, and gives nginx
-# and wrk the other: the proxy is then the bottleneck, and its req/s is its own cost. Without
-# it, proxy, nginx and wrk share both cores and a cheaper proxy partly shows up as more CPU for
-# wrk. It needs 2 cores and taskset; without them the run goes on unpinned and says so.
-if [ "$pin" = 1 ] && { [ "$(nproc)" -lt 2 ] || ! command -v taskset >/dev/null; }; then
-  say "note: fewer than 2 cores or no taskset: running unpinned"
-  pin=0
-fi
-haproxy_version=$(haproxy -v 2>/dev/null | sed -n 1p) # sed, not head: no SIGPIPE under pipefail
-case "$haproxy_version" in
-  *"version 2.6."*) ;;
-  *) say "warning: this benchmark is written for HAProxy 2.6; found: $haproxy_version" ;;
-esac
+bench_name=run.sh
+source "$root/bench/lib.sh"
+bench_require nginx haproxy wrk node python3 curl timeout
+bench_check_pinning
+bench_check_haproxy
 if [ ! -x "$bin" ]; then
   say "== building jwt-sidecar (release preset)"
   (cd "$root" && cmake --preset release >/dev/null && cmake --build --preset release) ||
     die "build failed"
 fi
+bench_wait_runnable "$bin"
 
-# Other people may rebuild the binary while this runs: wait until it runs, then copy it, so
-# that every instance in this run is the same build.
-for ((n = 0; n < 60; n++)); do
-  "$bin" --version >/dev/null 2>&1 && break
-  [ "$n" = 0 ] && say "waiting for $bin to be runnable (a build may be linking it)"
-  sleep 2
-done
-"$bin" --version >/dev/null 2>&1 || die "$bin does not run"
-
-# ------------------------------------------------------------------ process bookkeeping
-# Every process this script starts is recorded by PID and stopped on exit, whatever the exit.
-pids=()        # stopped with TERM, newest first, then KILL if still there after 5 s
-late_pids=()   # nginx workers: their master stops them; KILLed only if they outlive it
-watchdog=""
-work=""
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  local i pid n
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    kill -TERM "${pids[i]}" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    for ((n = 0; n < 50; n++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  for pid in "${late_pids[@]}"; do
-    # Only if that PID is still an nginx process (not a PID reused since).
-    if grep -q nginx "/proc/$pid/cmdline" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
-  done
-  if [ -n "$watchdog" ]; then kill -TERM "$watchdog" 2>/dev/null || true; fi
-  wait 2>/dev/null || true
-  if [ -z "$work" ]; then
-    :
-  elif [ "$keep" = 1 ]; then
-    say "kept: $work"
-  else
-    rm -rf "$work"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'say "interrupted"; exit 130' INT
-trap 'say "stopped (time limit or TERM)"; exit 143' TERM
-
+# ------------------------------------------------------------------ the run's frame
 started=$(date +%s)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-work=$(mktemp -d "${TMPDIR:-/tmp}/jwt-sidecar-e2e.XXXXXX")
-chmod 700 "$work"
-cp "$bin" "$work/jwt-sidecar"
-bin_built=$(date -u -r "$bin" '+%Y-%m-%d %H:%M UTC')
-bin_label=${bin#"$root"/}
-bin="$work/jwt-sidecar"
+bench_begin jwt-sidecar-e2e
+bench_copy_binary
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 # Raw outputs never go into bench/ itself (tracked by git), but into bench/out/ (ignored).
 if [ "$out" = "$root/bench" ]; then raw="$root/bench/out/raw"; else raw="$out/raw"; fi
 mkdir -p "$raw"
 rm -f "$raw"/*.txt "$raw"/results.jsonl "$raw"/meta.tsv "$raw"/notes.md
-
-
-# The whole run is bounded: past the limit, the watchdog TERMs this script, whose trap stops
-# everything. Its sleep runs in the background so that the TERM from cleanup ends it at once.
-(
-  trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
-  sleep "$time_limit" &
-  sleeper=$!
-  wait "$sleeper"
-  kill -TERM $$ 2>/dev/null
-) &
-watchdog=$!
-
+bench_watchdog "$time_limit"
 # 10,000 idle connections need as many descriptors in the proxy and in the client script.
-hard=$(ulimit -Hn)
-if [ "$hard" = unlimited ]; then ulimit -n 65536; else ulimit -n "$hard"; fi
-nofile=$(ulimit -n)
-
-# start NAME VAR CMD...: runs CMD in the background with its output in $work/NAME.log and
-# stores its PID in VAR.
-start() {
-  local name=$1 var=$2
-  shift 2
-  "$@" >"$work/$name.log" 2>&1 &
-  pids+=("$!")
-  printf -v "$var" '%s' "$!"
-}
-
-wait_http() { # URL SECONDS PID: until URL answers 200, or fail (with the log) if PID died
-  local url=$1 limit=$2 pid=$3 n
-  for ((n = 0; n < limit * 10; n++)); do
-    if curl -fs -o /dev/null --max-time 1 "$url"; then return 0; fi
-    kill -0 "$pid" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
-
-free_ports() { # N distinct free TCP ports on 127.0.0.1, held together so they differ
-  python3 - "$1" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-}
-
-status_kib() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
-
-cpu_ticks() { # user+system clock ticks of every PID given, summed
-  local total=0 pid t
-  for pid in "$@"; do
-    # Fields after "(comm) ": state is 1st, utime 12th, stime 13th.
-    t=$(sed 's/^.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }')
-    total=$((total + t))
-  done
-  echo "$total"
-}
+bench_raise_nofile
 
 pin_proxy=() pin_load=()
 pinning="not pinned (the kernel schedules proxy, nginx and wrk on all $(nproc) cores)"

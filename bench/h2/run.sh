@@ -52,94 +52,29 @@ connections=32 streams=10 idle_count=1000
 issuer=https://idp.bench.test audience=bench-api
 grpc_method=/bench.Echo/Call
 
-say() { printf '%s\n' "$*"; }
-die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
-
-for tool in nginx haproxy h2load nghttp node python3 curl timeout; do
-  command -v "$tool" >/dev/null || die "'$tool' not found (deploy/install-deps.sh, nghttp2-client)"
-done
-if [ "$pin" = 1 ] && { [ "$(nproc)" -lt 2 ] || ! command -v taskset >/dev/null; }; then
-  say "note: fewer than 2 cores or no taskset: running unpinned"
-  pin=0
-fi
-haproxy_version=$(haproxy -v 2>/dev/null | sed -n 1p)
-case "$haproxy_version" in
-  *"version 2.6."*) ;;
-  *) say "warning: written for HAProxy 2.6; found: $haproxy_version" ;;
-esac
-# Someone may be relinking the binary: wait until it runs, then copy it, so that every
-# instance of this run is the same build.
-for ((n = 0; n < 60; n++)); do
-  "$bin" --version >/dev/null 2>&1 && break
-  [ "$n" = 0 ] && say "waiting for $bin to be runnable (a build may be linking it)"
-  sleep 2
-done
-"$bin" --version >/dev/null 2>&1 || die "$bin does not run (this script builds nothing)"
+bench_name=run.sh
+source "$root/bench/lib.sh"
+bench_require nginx haproxy h2load nghttp node python3 curl timeout
+bench_check_pinning
+bench_check_haproxy
+bench_wait_runnable "$bin" # this script builds nothing
 # grpcio is a Debian package: it may be importable only by the system python3.
 grpc_python=""
 for py in python3 /usr/bin/python3; do
   if "$py" -c 'import grpc' 2>/dev/null; then grpc_python=$py; break; fi
 done
 
-# ------------------------------------------------------------------ process bookkeeping
-pids=() watchdog="" work=""
-cleanup() {
-  local rc=$? i pid n
-  trap - EXIT INT TERM
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    for ((n = 0; n < 50; n++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  if [ -n "$watchdog" ]; then kill -TERM "$watchdog" 2>/dev/null || true; fi
-  wait 2>/dev/null || true
-  if [ -n "$work" ]; then
-    if [ "$keep" = 1 ]; then say "kept: $work"; else rm -rf "$work"; fi
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'say "interrupted"; exit 130' INT
-trap 'say "stopped (time limit or TERM)"; exit 143' TERM
-
+# ------------------------------------------------------------------ the run's frame
 started=$(date +%s)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-work=$(mktemp -d "${TMPDIR:-/tmp}/jwt-sidecar-h2.XXXXXX")
-chmod 700 "$work"
-cp "$bin" "$work/jwt-sidecar"
-bin_built=$(date -u -r "$bin" '+%Y-%m-%d %H:%M UTC')
-bin_label=${bin#"$root"/}
-bin=$work/jwt-sidecar
+bench_begin jwt-sidecar-h2
+bench_copy_binary
 mkdir -p "$out" "$raw"
 rm -f "$raw"/*.txt "$raw"/*.log "$raw"/results.jsonl "$raw"/meta.tsv "$raw"/notes.md
-(
-  trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
-  sleep "$time_limit" &
-  sleeper=$!
-  wait "$sleeper"
-  kill -TERM $$ 2>/dev/null
-) &
-watchdog=$!
-
-hard=$(ulimit -Hn)
-if [ "$hard" = unlimited ]; then ulimit -n 65536; else ulimit -n "$hard"; fi
-nofile=$(ulimit -n)
+bench_watchdog "$time_limit"
+bench_raise_nofile
 [ "$nofile" -ge $((idle_count * 2 + 200)) ] || die "open-file limit $nofile is too low for $idle_count idle connections"
 
-start() { # NAME VAR CMD...: CMD in the background, output in $work/NAME.log, PID in VAR
-  local name=$1 var=$2
-  shift 2
-  "$@" >>"$work/$name.log" 2>&1 &
-  pids+=("$!")
-  printf -v "$var" '%s' "$!"
-}
-stop() { # PID: TERM, wait, and forget it (so that cleanup never signals a reused PID)
-  local pid=$1 i kept=()
-  kill -TERM "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  for i in "${pids[@]}"; do [ "$i" = "$pid" ] || kept+=("$i"); done
-  pids=("${kept[@]}")
-}
 h2get() { # URL [curl args]: the status code over h2c prior knowledge
   local url=$1
   shift
@@ -154,16 +89,6 @@ wait_h2() { # URL PID: until URL answers over h2c, or fail if PID died
   done
   return 1
 }
-free_ports() {
-  python3 - "$1" <<'EOF'
-import socket, sys
-socks = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-}
-cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 snapshot() { # PROXY_PID: "proxy nginx cpu0busy cpu0idle cpu1busy cpu1idle children" (ticks;
   # children = CPU seconds of this shell's finished children, i.e. the h2load runs; "times" is
   # a builtin run in this shell, as a subshell would not see them)

@@ -22,28 +22,11 @@ while [ $# -gt 0 ]; do
 done
 bin=${JWT_SIDECAR_BIN:-$root/build/release/bin/jwt-sidecar}
 io_model=$root/build/release/bin/io_model
-for tool in nginx haproxy wrk python3 curl; do
-  command -v "$tool" >/dev/null || { echo "run.sh: '$tool' not found: run deploy/install-deps.sh" >&2; exit 1; }
-done
+bench_name=run.sh
+source "$root/bench/lib.sh"
+bench_require nginx haproxy wrk python3 curl
 [ -x "$bin" ] && [ -x "$io_model" ] || cmake --build --preset release --target jwt-sidecar io_model
-
-work=$(mktemp -d /tmp/jwt-sidecar-threads.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  [ -f "$work/nginx/nginx.pid" ] && kill -QUIT "$(cat "$work/nginx/nginx.pid")" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_ports() { python3 -c 'import socket
-ss=[socket.socket() for _ in range('"$1"')]
-[s.bind(("127.0.0.1",0)) for s in ss]
-print(" ".join(str(s.getsockname()[1]) for s in ss))'; }
-wait_http() { # URL
-  for _ in $(seq 1 100); do curl -s -o /dev/null --max-time 1 "$1" && return 0; sleep 0.1; done
-  echo "run.sh: $1 did not answer" >&2; exit 1
-}
+bench_begin jwt-sidecar-threads
 read -r p_nginx p_a p_b p_c <<<"$(free_ports 4)"
 
 mkdir -p "$work/nginx/logs"
@@ -64,7 +47,8 @@ http {
 }
 CONF
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf"
-wait_http "http://127.0.0.1:$p_nginx/"
+wait_http "http://127.0.0.1:$p_nginx/" 10 || die "nginx did not start"
+pids+=("$(cat "$work/nginx/nginx.pid")") # the master (it daemonized): stopped by the cleanup
 
 results=()
 measure() { # LABEL THREADS PORT
@@ -81,12 +65,10 @@ measure() { # LABEL THREADS PORT
 run_server() { # PORT CMD...: starts it, waits for an answer, leaves its pid in $server
   local port=$1
   shift
-  "$@" >"$work/server.log" 2>&1 &
-  server=$!
-  pids+=("$server")
-  wait_http "http://127.0.0.1:$port/public/x"
+  start server server "$@"
+  wait_http "http://127.0.0.1:$port/public/x" 10 "$server" || die "$1 did not answer on port $port"
 }
-stop_server() { kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }
+stop_server() { stop "$server"; }
 
 echo "== io_model: io_context per thread vs shared"
 for threads in 1 2; do
