@@ -30,6 +30,17 @@ constexpr const char* kDescription =
     "  jwt-sidecar demo [--port PORT] self-contained demo on local ports, until Ctrl-C\n"
     "Usage errors exit with status 2.";
 
+// Numbers on the command line are whole and unsigned: checked before the range, so that
+// "--port x" says what is wrong with "x" rather than that it is out of range.
+CLI::Validator whole_number() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        const bool digits = !value.empty() && value.find_first_not_of("0123456789") == std::string::npos;
+        return digits ? std::string() : "'" + value + "' is not a whole number";
+      },
+      "");
+}
+
 void add_verify_options(CLI::App& verify, VerifyArgs& a) {
   verify.add_option("--jwks", a.jwks_file, "JWK Set file with the keys to try")->required()->type_name("FILE");
   verify.add_option("--issuer", a.issuer, "required \"iss\"")->type_name("ISS");
@@ -37,11 +48,11 @@ void add_verify_options(CLI::App& verify, VerifyArgs& a) {
   verify.add_option("--algorithms", a.algorithms, "allowed algorithms, comma-separated (default: every asymmetric one)")
       ->type_name("A,B");
   verify.add_option("--clock-skew", a.clock_skew, "seconds of tolerance for exp/nbf/iat (default 60)")
-      ->check(CLI::Range(std::int64_t{0}, common::kMaxPolicySeconds))->type_name("SECONDS");
+      ->check(whole_number())->check(CLI::Range(std::int64_t{0}, common::kMaxPolicySeconds))->type_name("SECONDS");
   verify.add_option("--max-lifetime", a.max_lifetime, "largest exp - iat allowed")
-      ->check(CLI::Range(std::int64_t{1}, common::kMaxPolicySeconds))->type_name("SECONDS");
+      ->check(whole_number())->check(CLI::Range(std::int64_t{1}, common::kMaxPolicySeconds))->type_name("SECONDS");
   verify.add_option("--now", a.now, "the time to judge at (default: the clock)")
-      ->check(CLI::Range(std::int64_t{0}, static_cast<std::int64_t>(common::kMaxNumericDate)))->type_name("UNIX");
+      ->check(whole_number())->check(CLI::Range(std::int64_t{0}, static_cast<std::int64_t>(common::kMaxNumericDate)))->type_name("UNIX");
   verify.add_flag("--no-require-exp", a.no_require_exp, "accept tokens without \"exp\"");
   verify.add_option("--revoked", a.revoked_file, "a revocation list file to check the token against too")
       ->type_name("FILE");
@@ -57,10 +68,10 @@ void add_revoke_options(CLI::App& revoke, RevokeArgs& a) {
   revoke.add_option("--kid", a.kid, "revoke every token signed with a key")->type_name("KID");
   const auto unix_range = CLI::Range(std::int64_t{0}, static_cast<std::int64_t>(common::kMaxNumericDate));
   revoke.add_option("--expires", a.expires, "when the --jti entry may be dropped (its token's exp)")
-      ->check(unix_range)->type_name("UNIX");
+      ->check(whole_number())->check(unix_range)->type_name("UNIX");
   revoke.add_option("--before", a.before, "tokens of --sub issued before this are revoked (default: now, this second included)")
-      ->check(CLI::Range(std::int64_t{1}, static_cast<std::int64_t>(common::kMaxNumericDate)))->type_name("UNIX");
-  revoke.add_option("--now", a.now, "the time --before defaults to (default: the clock)")->check(unix_range)
+      ->check(whole_number())->check(CLI::Range(std::int64_t{1}, static_cast<std::int64_t>(common::kMaxNumericDate)))->type_name("UNIX");
+  revoke.add_option("--now", a.now, "the time --before defaults to (default: the clock)")->check(whole_number())->check(unix_range)
       ->type_name("UNIX");
   revoke.add_flag("--remove", a.remove, "remove the entry instead of adding it");
   revoke.add_flag("--list", a.list, "print every entry, one JSON object per line");
@@ -83,7 +94,7 @@ int run_cli(const std::vector<std::string>& args, CliStreams streams) {
   int demo_port = 0;
   auto* demo = app.add_subcommand("demo", "self-contained demo: local keys, an example upstream and the proxy");
   demo->add_option("--port", demo_port, "the proxy's port (default: a free one)")
-      ->check(CLI::Range(0, 65535))->type_name("PORT");
+      ->check(whole_number())->check(CLI::Range(0, 65535))->type_name("PORT");
 
   VerifyArgs verify_args;
   auto* verify = app.add_subcommand("verify", "verify one token against a JWK Set file");

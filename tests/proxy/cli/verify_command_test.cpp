@@ -176,3 +176,19 @@ TEST_CASE("the real binary verifies the bundled example token", "[cli][verify][b
   CHECK(WEXITSTATUS(status) == 0);
   CHECK(out.find(R"("valid":true)") != std::string::npos);
 }
+
+TEST_CASE("numeric arguments say what is wrong with the value, exit 2", "[cli]") {
+  const auto port = run({"demo", "--port", "x"});
+  CHECK(port.code == 2);
+  CHECK(port.err.find("--port: 'x' is not a whole number") != std::string::npos);
+  const auto high = run({"demo", "--port=70000"});
+  CHECK(high.code == 2);
+  CHECK(high.err.find("70000") != std::string::npos);
+  CHECK(high.err.find("65535") != std::string::npos);
+  const auto now = run({"verify", "--jwks", "j.json", "--now", "soon", "t"});
+  CHECK(now.code == 2);
+  CHECK(now.err.find("--now: 'soon' is not a whole number") != std::string::npos);
+  const auto negative = run({"revoke", "--config", "c.yaml", "--issuer", "i", "--jti", "j", "--expires=-5"});
+  CHECK(negative.code == 2);
+  CHECK(negative.err.find("'-5' is not a whole number") != std::string::npos);
+}
