@@ -181,8 +181,13 @@ TEST_CASE("h2c: CONNECT is refused with 400 on its stream; a request head nghttp
   // No :authority and no host, no :path, a content-length that is not a number: nghttp2's own
   // checks reset the stream (RFC 9113 8.1.1: malformed) before the proxy would answer 400
   // (missing_authority, missing_path, invalid_content_length). Either way, nothing travels.
+  // Upper-case names and connection-specific fields (RFC 9113 8.2.1, 8.2.2) too, sent raw so
+  // that the client library does not normalise them away.
   const std::vector<std::vector<std::string>> malformed = {
-      {"--omit", ":authority"}, {"--omit", ":path"}, {"--header", "content-length: 1x"}};
+      {"--omit", ":authority"},   {"--omit", ":path"},
+      {"--header", "content-length: 1x"},
+      {"--raw", "--header", "X-Upper: 1"}, {"--raw", "--header", "connection: close"},
+      {"--raw", "--header", "transfer-encoding: chunked"}, {"--raw", "--header", "te: gzip"}};
   for (const auto& extra : malformed) {
     std::vector<std::string> args = {"--count", "1", "--path", "/public/x"};
     args.insert(args.end(), extra.begin(), extra.end());

@@ -10,7 +10,7 @@ answers SETTINGS and PING itself and opens its receive windows fully up front.
 Usage:
     h2_attack.py --port PORT --attack NAME [--count N] [--path /orders] [--method GET]
                  [--authority 127.0.0.1] [--header 'name: value' ...] [--omit :path ...]
-                 [--host 127.0.0.1]
+                 [--raw] [--host 127.0.0.1]
                  [--body TEXT] [--grpc] [--deadline SECONDS] [--idle-ms MS] [--frame-size BYTES]
 Attacks (default --count in brackets):
     rapid_reset          N requests, each followed at once by RST_STREAM(CANCEL) [2000]
@@ -129,7 +129,7 @@ class Attack:
         self.decoder = Decoder(max_header_list_size=1 << 26)
         self.hpack_broken = False
         self.block = None       # [stream, bytearray, end_stream, is_response] to END_HEADERS
-        self.h2_error, self.h2_fed, self.h2_send = None, True, True
+        self.h2_error, self.h2_fed, self.h2_send = None, True, not args.raw
         self.notes = []
         self.conn = h2.connection.H2Connection(
             config=h2.config.H2Configuration(client_side=True, header_encoding=None))
@@ -166,7 +166,8 @@ class Attack:
             headers += [("content-type", "application/grpc"), ("te", "trailers")]
         for line in args.header:
             name, _, value = line.partition(":")
-            headers.append((name.strip().lower(), value.strip()))
+            name = name.strip() if args.raw else name.strip().lower()  # --raw sends it as given
+            headers.append((name, value.strip()))
         return headers
 
     def new_stream(self):
@@ -432,6 +433,8 @@ def main():
                         help="POST, gRPC headers, body as one length-prefixed message")
     parser.add_argument("--authority", default="127.0.0.1")
     parser.add_argument("--header", action="append", default=[], help="'name: value'")
+    parser.add_argument("--raw", action="store_true",
+                        help="write requests as raw frames, never through h2 (which would normalise them)")
     parser.add_argument("--omit", action="append", default=[],
                         help="a pseudo-header left out of requests (':path', ':scheme', ':authority')")
     parser.add_argument("--deadline", type=float, default=10.0, help="seconds, overall")
